@@ -29,7 +29,7 @@ CPPFLAGS += -Isrc $(shell pkg-config --cflags hdf5) -MMD -MP
 LDFLAGS  += -fopenmp -Wl,--as-needed $(SANITIZE)
 CXXFLAGS += $(SANITIZE)
 
-BUILD := build$(if $(SANITIZE),-asan)
+BUILD := build$(if $(SANITIZE),-asan)$(if $(filter 1,$(CUDA)),-cuda)
 BINDIR := bin$(if $(SANITIZE),-asan)
 
 include $(foreach l,$(LIBS),src/$(l)/module.mk)
@@ -103,6 +103,6 @@ check-deps:
 	@tests/check-deps.sh $(LIBS)
 
 clean:
-	rm -rf build build-asan bin/* bin-asan
+	rm -rf build build-asan build-cuda build-fuzz bin-asan; find bin -type f ! -name .gitignore -delete
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
