@@ -12,7 +12,8 @@ build_pkgs=(g++ make pkg-config libopenblas-dev libhdf5-dev libsndfile1-dev
 # the reference oracle; python3-h5py and hdf5-tools prove our HDF5 files need no project code;
 # sox and espeak-ng synthesise the test and demo corpora; clang builds the fuzz targets.
 test_pkgs=(googletest libgtest-dev bats python3-numpy python3-h5py hdf5-tools sox
-           libsox-fmt-all espeak-ng clang libclang-rt-14-dev python3-torch python3-torchaudio)
+           libsox-fmt-all espeak-ng clang libclang-rt-14-dev python3-torch python3-torchaudio
+           slurm-wlm munge)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || pkgs+=("${test_pkgs[@]}")
