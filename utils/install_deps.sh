@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build_pkgs=(g++ make pkg-config libopenblas-dev libhdf5-dev libsndfile1-dev
-            libboost-program-options-dev)
+            libboost-program-options-dev libfftw3-dev libsoxr-dev)
 # Test and demo tools: GoogleTest and Bats run the tests; python3-torch/torchaudio/numpy are
 # the reference oracle; python3-h5py and hdf5-tools prove our HDF5 files need no project code;
 # sox and espeak-ng synthesise the test and demo corpora; clang builds the fuzz targets.
