@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "matrix/matrix.h"
@@ -46,11 +47,30 @@ class CompressedMatrix {
   void Write(std::ostream &os, bool binary) const;
   // Reads starting at the token ("CM"/"CM2"/"CM3"). In text mode reads a text matrix and
   // compresses it with kAutomatic (as Kaldi).
+  // Anything else where the token should be (FM/DM) is read as a plain matrix and compressed
+  // with kAutomatic, as Kaldi does. Throws Error on a bad token, bad dimensions or truncation.
   void Read(std::istream &is, bool binary);
 
+  // The storage format: 1 "CM" (per-column headers), 2 "CM2", 3 "CM3"; 0 when empty.
+  int32_t Format() const { return format_; }
+
  private:
-  std::vector<uint8_t> bytes_;  // global header onwards, exactly as stored
-  // ... (implementation details are the implementer's)
+  // Kaldi's GlobalHeader without its format field (which is stored as the token): the 16
+  // bytes that follow the token on disk, little-endian.
+  struct GlobalHeader {
+    float min_value = 0.0f;
+    float range = 0.0f;
+    int32_t num_rows = 0;
+    int32_t num_cols = 0;
+  };
+  // Bytes after the global header for a format and shape: per-column headers (4 x uint16
+  // each) plus one byte per value, column-major, for CM; row-major uint16 (CM2) or uint8
+  // (CM3) values otherwise.
+  static int64_t DataBytes(int32_t format, int64_t num_rows, int64_t num_cols);
+
+  int32_t format_ = 0;
+  GlobalHeader header_;
+  std::string bytes_;  // everything after the global header, exactly as stored
 };
 
 // Peeks at the next token: true if the stream holds a compressed matrix ("CM", "CM2", "CM3").

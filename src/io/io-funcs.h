@@ -34,12 +34,34 @@ void WriteToken(std::ostream &os, bool binary, const std::string &token);
 void ReadToken(std::istream &is, bool binary, std::string *token);
 // Reads a token and throws unless it equals `token`.
 void ExpectToken(std::istream &is, bool binary, const std::string &token);
-// The next token without consuming it (skips leading whitespace in text mode).
+// The next token without consuming it (skips leading whitespace in text mode). The token's
+// characters are put back into the stream buffer; a stream that cannot take them back (a
+// token straddling a pipe's buffer refill) gives an Error rather than a silently lost token.
+// Returns "" at end of stream.
 std::string PeekToken(std::istream &is, bool binary);
+
+// The next character without consuming it (Kaldi's Peek): in text mode whitespace is skipped
+// first. Returns -1 at end of stream. Only one character can be peeked on every stream (pipes
+// included), which is why the readers decide on the first character ('C' for compressed).
+int Peek(std::istream &is, bool binary);
 
 // Formats a float the way Kaldi's text mode does (iostream precision 7): "0.333333",
 // "1.401298e-45", "-0", "1e+30". Used by every text writer.
 std::string FormatFloat(double value);
+
+// Appends FormatFloat(value) and one space to *out without a temporary string: the text
+// writers' inner loop.
+void AppendFloat(double value, std::string *out);
+
+// Readers refuse an object whose stored size exceeds this (16 GiB): a corrupt size field must
+// give a clear Error, not an attempt to allocate terabytes.
+constexpr int64_t kMaxObjectBytes = int64_t(1) << 34;
+
+// Reads exactly `num_bytes` (0 <= num_bytes <= kMaxObjectBytes) into *bytes. The buffer grows
+// in chunks as data arrives, so a size field larger than what the stream holds costs at most
+// one chunk beyond the data that was really there. Returns the number of bytes read: less than
+// num_bytes only if the stream ended (the caller words the Error, naming its object).
+int64_t ReadBytes(std::istream &is, int64_t num_bytes, std::string *bytes);
 
 }  // namespace voxtools
 

@@ -18,6 +18,7 @@
 
 #include <istream>
 #include <ostream>
+#include <string>
 
 #include "matrix/matrix.h"
 
