@@ -27,8 +27,9 @@ void ComputeFeatures(FrameComputer *computer, const float *wave, int64_t num_sam
     bool down = samp_freq > opts.samp_freq;
     if ((down && !opts.allow_downsample) || (!down && !opts.allow_upsample))
       VOX_ERR << "the audio is sampled at " << samp_freq << " Hz but --sample-frequency="
-              << opts.samp_freq << "; use --allow-" << (down ? "downsample" : "upsample")
-              << "=true to resample it, or set --sample-frequency=" << samp_freq;
+              << opts.samp_freq << "; resample it with --sample-rate=" << opts.samp_freq
+              << " (libsoxr) or --allow-" << (down ? "downsample" : "upsample")
+              << "=true (Kaldi's resampler), or set --sample-frequency=" << samp_freq;
     resampled = ResampleWaveformKaldi(samp_freq, wave, num_samples, opts.samp_freq);
     wave = resampled.data();
     num_samples = static_cast<int64_t>(resampled.size());

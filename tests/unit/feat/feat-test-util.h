@@ -63,6 +63,28 @@ inline std::vector<std::pair<std::string, Matrix<float>>> ReadTextArchive(
   return out;
 }
 
+// A binary archive of float matrices (`key \0BFM \4 rows \4 cols data`), exact values.
+inline std::vector<std::pair<std::string, Matrix<float>>> ReadBinaryArchive(
+    const std::string &path) {
+  std::ifstream is(path, std::ios::binary);
+  std::vector<std::pair<std::string, Matrix<float>>> out;
+  std::string key;
+  while (std::getline(is, key, ' ')) {
+    char hdr[6];
+    is.read(hdr, 5);  // \0B "FM "
+    if (!is || std::string(hdr + 2, 3) != "FM ") break;
+    int32_t rows, cols;
+    is.get();
+    is.read(reinterpret_cast<char *>(&rows), 4);
+    is.get();
+    is.read(reinterpret_cast<char *>(&cols), 4);
+    Matrix<float> m(rows, cols);
+    is.read(reinterpret_cast<char *>(m.Data()), sizeof(float) * rows * cols);
+    out.emplace_back(key, m);
+  }
+  return out;
+}
+
 struct Wav {
   float samp_freq = 0;
   Matrix<float> data;  // channels x samples, int16 scale

@@ -1,0 +1,141 @@
+// src/bin/compute-feats-common.h
+// The one loop compute-fbank-feats and compute-mfcc-feats share (only the options struct and
+// the computer differ), kept here rather than copied into both tools.
+//
+// Per item: read the audio (WaveReader: scp/ark/h5, --segments, --channel), resample it with
+// libsoxr if --sample-rate asks for it, compute features (Kaldi's resampler if
+// --allow-upsample/--allow-downsample and the rates differ), write them. A bad item is a
+// WARNING naming the key, counted; the run fails (writing nothing) when the errors exceed
+// --max-errors.
+#ifndef VOXTOOLS_BIN_COMPUTE_FEATS_COMMON_H_
+#define VOXTOOLS_BIN_COMPUTE_FEATS_COMMON_H_
+
+#include <cmath>
+#include <string>
+
+#include "base/log.h"
+#include "base/parse-options.h"
+#include "base/progress.h"
+#include "base/tool-main.h"
+#include "feat/feature-common.h"
+#include "feat/resample.h"
+#include "io/table.h"
+#include "io/wave-reader.h"
+
+namespace voxtools {
+
+// The message of an Error without its "ERROR (where) " prefix, for a WARNING line.
+inline std::string ErrorReason(const Error &e) {
+  std::string what = e.what();
+  if (what.compare(0, 7, "ERROR (") == 0) {
+    size_t close = what.find(") ");
+    if (close != std::string::npos) return what.substr(close + 2);
+  }
+  return what;
+}
+
+// Kaldi's --subtract-mean: each column minus its mean over the utterance.
+inline void SubtractColumnMeans(Matrix<float> *feats) {
+  for (int64_t c = 0; c < feats->NumCols(); c++) {
+    double sum = 0.0;
+    for (int64_t t = 0; t < feats->NumRows(); t++) sum += (*feats)(t, c);
+    const float mean = static_cast<float>(sum / feats->NumRows());
+    for (int64_t t = 0; t < feats->NumRows(); t++) (*feats)(t, c) -= mean;
+  }
+}
+
+template <class Options, class Computer>
+int RunComputeFeats(int argc, char *argv[], const char *usage) {
+  ParseOptions po(usage);
+  Options opts;
+  WaveReaderOptions wave_opts;
+  float vtln_warp = 1.0f, min_duration = 0.0f;
+  bool subtract_mean = false;
+  std::string utt2dur_wspecifier;
+  int64_t max_errors = 0;
+  opts.Register(&po);
+  wave_opts.Register(&po);
+  po.Register("vtln-warp", &vtln_warp, "Vtln warp factor (only applicable if vtln-map not specified)");
+  po.Register("min-duration", &min_duration,
+              "Minimum duration of segments to process (in seconds); shorter ones are errors.");
+  po.Register("subtract-mean", &subtract_mean, "Subtract mean of each feature file [CMS]; not recommended to do it this way.");
+  po.Register("write-utt2dur", &utt2dur_wspecifier,
+              "Wspecifier to write duration of each utterance in seconds, e.g. 'ark,t:utt2dur'.");
+  po.Register("max-errors", &max_errors,
+              "Fail (and write nothing) if more than this many utterances fail; 0: fail if any");
+  if (!po.Read(argc, argv)) return 0;
+  if (po.NumArgs() != 2) {
+    po.PrintUsage();
+    return 1;
+  }
+  const std::string wav_rspecifier = po.GetArg(1), feats_wspecifier = po.GetArg(2);
+  wave_opts.Validate();
+  // --sample-rate means "bring every input to this rate with libsoxr" here; the features
+  // are then computed at that rate, so it must be the one --sample-frequency names.
+  const float target_rate = wave_opts.sample_rate;
+  if (target_rate > 0 && target_rate != opts.frame.samp_freq)
+    VOX_ERR << "--sample-rate=" << target_rate << " differs from --sample-frequency="
+            << opts.frame.samp_freq << "; features are computed at the rate audio is "
+            << "resampled to, so give both the same value";
+  Computer computer(opts);  // validates the options
+  VOX_VLOG(1) << opts.ToString();
+
+  WaveReaderOptions reader_opts = wave_opts;
+  reader_opts.sample_rate = 0.0f;  // we resample (or refuse) below, per item
+  WaveReader reader(wav_rspecifier, reader_opts);
+  TableWriter<FloatMatrixHolder> writer(feats_wspecifier);
+  TableWriter<DoubleHolder> utt2dur_writer;
+  if (!utt2dur_wspecifier.empty()) utt2dur_writer.Open(utt2dur_wspecifier);
+  ProgressReporter progress("utterances", reader.NumItems());
+
+  int64_t num_done = 0, num_errors = 0;
+  std::string key, error;
+  WaveData wave;
+  Matrix<float> audio, feats;
+  while (reader.Next(&key, &wave, &error)) {
+    progress.Tick();
+    if (!error.empty()) {
+      VOX_WARN << error;
+      num_errors++;
+      continue;
+    }
+    try {
+      if (wave.Data().NumCols() == 0) VOX_ERR << "no audio samples";
+      if (wave.Duration() < min_duration)
+        VOX_ERR << wave.Duration() << " s is shorter than --min-duration=" << min_duration;
+      float rate = wave.SampFreq();
+      const Matrix<float> *in = &wave.Data();
+      if (target_rate > 0 && rate != target_rate) {
+        ResampleSoxr(wave.Data(), rate, target_rate, &audio);
+        in = &audio;
+        rate = target_rate;
+      }
+      ComputeFeatures(&computer, in->Row(0), in->NumCols(), rate, vtln_warp,
+                      DitherSeed(opts.frame.seed, key), &feats);
+      if (feats.NumRows() == 0)
+        VOX_ERR << wave.Duration() << " s is shorter than one frame ("
+                << opts.frame.frame_length_ms << " ms)";
+      if (subtract_mean) SubtractColumnMeans(&feats);
+    } catch (const Error &e) {
+      VOX_WARN << "utterance " << key << ": " << ErrorReason(e);
+      num_errors++;
+      continue;
+    }
+    writer.Write(key, feats);
+    if (utt2dur_writer.IsOpen()) utt2dur_writer.Write(key, wave.Duration());
+    num_done++;
+  }
+  progress.Finish();
+  VOX_LOG << "Done " << num_done << ", errors " << num_errors;
+  // Throwing makes the writers remove what they wrote: no partial output on failure.
+  if (num_errors > max_errors || num_done == 0)
+    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
+            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  writer.Close();
+  if (utt2dur_writer.IsOpen()) utt2dur_writer.Close();
+  return 0;
+}
+
+}  // namespace voxtools
+
+#endif  // VOXTOOLS_BIN_COMPUTE_FEATS_COMMON_H_
