@@ -1,0 +1,311 @@
+// src/io/wave-reader.cc
+#include "io/wave-reader.h"
+
+#include <cmath>
+#include <sstream>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/log.h"
+#include "base/text-utils.h"
+#include "io/holders.h"
+#include "io/kaldi-stream.h"
+#include "io/table-spec.h"
+#include "io/table.h"
+
+namespace voxtools {
+
+namespace {
+
+// A segment end past the recording by less than this is clipped to the recording's end
+// (rounding in whoever wrote the segments); more means the segment belongs elsewhere.
+constexpr double kMaxOvershootS = 0.1;
+// Segments line without a channel field.
+constexpr int32_t kNoChannel = -100;
+
+struct Segment {
+  std::string key, recording;
+  double start_s = 0, end_s = -1;  // end -1: to the end of the recording
+  int32_t channel = kNoChannel;
+};
+
+// Error::what() carries "ERROR (tool:Function():file.cc:12) "; a per-key message shown in a
+// WARNING needs only the reason.
+std::string Reason(const Error &e) {
+  std::string what = e.what();
+  if (what.compare(0, 7, "ERROR (") == 0) {
+    size_t close = what.find(") ");
+    if (close != std::string::npos) return what.substr(close + 2);
+  }
+  return what;
+}
+
+std::vector<Segment> ReadSegments(const std::string &rxfilename) {
+  std::vector<Segment> segments;
+  Input input(rxfilename);
+  std::string line;
+  int64_t line_number = 0;
+  while (std::getline(input.Stream(), line)) {
+    line_number++;
+    std::vector<std::string> fields = SplitString(line, " \t\r", true);
+    Segment seg;
+    bool ok = (fields.size() == 4 || fields.size() == 5) && ConvertToDouble(fields[2], &seg.start_s) &&
+              ConvertToDouble(fields[3], &seg.end_s) && std::isfinite(seg.start_s) &&
+              std::isfinite(seg.end_s) && seg.start_s >= 0 &&
+              (seg.end_s == -1 || seg.end_s > seg.start_s) &&
+              (fields.size() == 4 || (ConvertToInt32(fields[4], &seg.channel) && seg.channel >= 0));
+    if (!ok)
+      VOX_ERR << "Bad line " << line_number << " in segments file "
+              << PrintableRxfilename(rxfilename) << ": '" << line
+              << "' (expected: <segment-id> <recording-id> <start-s> <end-s or -1> [<channel>], "
+              << "0 <= start < end)";
+    seg.key = fields[0];
+    seg.recording = fields[1];
+    segments.push_back(std::move(seg));
+  }
+  input.Close();
+  return segments;
+}
+
+}  // namespace
+
+void WaveReaderOptions::Register(OptionsItf *opts) {
+  opts->Register("segments", &segments,
+                 "Kaldi segments file (<utt> <recording> <start-s> <end-s> [<channel>]); if "
+                 "given, the output keys are the segments, cut from the recordings the wav "
+                 "rspecifier holds");
+  opts->Register("channel", &channel,
+                 "Channel to use: -1 = mono as is, channel 0 of multi-channel audio with a "
+                 "warning; N = channel N (error for audio with fewer channels); -2 = keep every "
+                 "channel");
+  opts->Register("sample-rate", &sample_rate,
+                 "Expected sample rate in Hz; audio at another rate is an error for that key "
+                 "(0 = accept any rate)");
+}
+
+void WaveReaderOptions::Validate() const {
+  if (channel < -2)
+    VOX_ERR << "--channel=" << channel << " is invalid: use -2 (all), -1 (default) or >= 0";
+  if (!(sample_rate >= 0) || !std::isfinite(sample_rate))
+    VOX_ERR << "--sample-rate=" << sample_rate << " is invalid: use 0 (any) or a rate in Hz";
+}
+
+std::string WaveReaderOptions::ToString() const {
+  std::ostringstream os;
+  os << "WaveReaderOptions: segments='" << segments << "' channel=" << channel
+     << " sample-rate=" << sample_rate;
+  return os.str();
+}
+
+struct WaveReader::Impl {
+  WaveReaderOptions opts;
+  std::string rspecifier;
+  Rspecifier spec;
+
+  // scp: entries in order, and an index by key for segments.
+  std::vector<ScpEntry> scp;
+  std::unordered_map<std::string, size_t> scp_index;
+  Input input;  // reused: consecutive "archive:offset" entries keep one open file
+  // ark/h5: a sequential reader, or a random-access one for segments.
+  std::unique_ptr<SequentialTableReader<WaveHolder>> sequential;
+  std::unique_ptr<RandomAccessTableReader<WaveHolder>> random;
+  bool sequential_started = false;
+
+  bool use_segments = false;
+  std::vector<Segment> segments;
+  size_t pos = 0;  // next scp entry or segment
+
+  // The recording the current run of segments is cut from.
+  std::string recording_key;
+  bool recording_loaded = false;
+  WaveData recording;
+  std::string recording_error;
+
+  // Reads one scp entry; on failure fills *error (naming the key) instead of throwing.
+  void ReadScpEntry(const ScpEntry &entry, WaveData *wave, std::string *error) {
+    try {
+      if (!entry.range.empty())
+        VOX_ERR << "an scp range [" << entry.range << "] does not apply to audio";
+      input.Open(entry.rxfilename);
+      wave->Read(input.Stream());
+      // A command's exit status is known only when it is closed; a plain file stays open
+      // for the next entry.
+      if (ClassifyRxfilename(entry.rxfilename) == InputType::kPipe) input.Close();
+    } catch (const Error &e) {
+      *error = entry.key + ": cannot read audio from '" + entry.rxfilename + "': " + Reason(e);
+      *wave = WaveData();
+      try {
+        input.Close();
+      } catch (const Error &) {
+        // The read error above is the one to report.
+      }
+    }
+  }
+
+  // Loads `key` as the current recording (segments mode), unless it already is.
+  void LoadRecording(const std::string &key) {
+    if (recording_loaded && recording_key == key) return;
+    if (recording_loaded) VOX_VLOG(1) << "Reading recording " << key << " again (segments file "
+                                      << "not sorted by recording?)";
+    recording_key = key;
+    recording_loaded = true;
+    recording = WaveData();
+    recording_error.clear();
+    if (spec.type == TableType::kScript) {
+      auto it = scp_index.find(key);
+      if (it == scp_index.end()) {
+        recording_error = "recording " + key + " is not in " + rspecifier;
+        return;
+      }
+      ReadScpEntry(scp[it->second], &recording, &recording_error);
+      return;
+    }
+    try {
+      if (!random->HasKey(key)) {
+        recording_error = "recording " + key + " is not in " + rspecifier;
+        return;
+      }
+      recording = random->Value(key);
+    } catch (const Error &e) {
+      recording_error = "recording " + key + ": " + Reason(e);
+    }
+  }
+
+  // Checks the rate and picks the channel(s) from `in` (a whole recording or a cut), moving
+  // it to *out. `channel` is the option's value or a segments line's.
+  bool Finish(const std::string &key, int32_t channel, WaveData *in, WaveData *out,
+              std::string *error) const {
+    if (opts.sample_rate > 0 && in->SampFreq() != opts.sample_rate) {
+      std::ostringstream msg;
+      msg << key << ": sample rate is " << in->SampFreq() << " Hz, expected "
+          << opts.sample_rate << " Hz (there is no resampling yet: use --sample-rate=0 to "
+          << "accept, or resample with sox)";
+      *error = msg.str();
+      return false;
+    }
+    int32_t num_channels = in->NumChannels();
+    if (channel == -1 && num_channels > 1) {
+      VOX_WARN << key << ": channel not specified but the audio has " << num_channels
+               << " channels; using channel 0";
+      channel = 0;
+    }
+    if (channel >= num_channels) {
+      *error = key + ": channel " + std::to_string(channel) + " requested but the audio has " +
+               std::to_string(num_channels) + " channel(s)";
+      return false;
+    }
+    if (channel < 0 || num_channels == 1) {
+      *out = std::move(*in);
+    } else {
+      const Matrix<float> &m = in->Data();
+      *out = WaveData(in->SampFreq(), m.Range(channel, 1, 0, m.NumCols()));
+    }
+    return true;
+  }
+
+  // Cuts segment `seg` out of the current recording into *out.
+  bool Cut(const Segment &seg, WaveData *out, std::string *error) {
+    const Matrix<float> &m = recording.Data();
+    const double rate = recording.SampFreq();
+    const int64_t num_samples = m.NumCols();
+    // Truncation, as Kaldi's extract-segments converts times to samples.
+    int64_t begin = static_cast<int64_t>(seg.start_s * rate);
+    int64_t end = seg.end_s == -1 ? num_samples : static_cast<int64_t>(seg.end_s * rate);
+    std::ostringstream msg;
+    msg << seg.key << ": segment " << seg.start_s << "-" << seg.end_s << " s of recording "
+        << seg.recording << " (" << num_samples / rate << " s)";
+    if (begin >= num_samples) {
+      msg << " starts at or after the end of the recording";
+      *error = msg.str();
+      return false;
+    }
+    if (end > num_samples) {
+      if (end - num_samples > static_cast<int64_t>(kMaxOvershootS * rate)) {
+        msg << " ends more than " << kMaxOvershootS << " s after the recording";
+        *error = msg.str();
+        return false;
+      }
+      end = num_samples;
+    }
+    if (begin >= end) {
+      msg << " holds no samples";
+      *error = msg.str();
+      return false;
+    }
+    *out = WaveData(recording.SampFreq(), m.Range(0, m.NumRows(), begin, end - begin));
+    return true;
+  }
+};
+
+WaveReader::WaveReader(const std::string &wav_rspecifier, const WaveReaderOptions &opts)
+    : impl_(new Impl) {
+  opts.Validate();
+  Impl &d = *impl_;
+  d.opts = opts;
+  d.rspecifier = wav_rspecifier;
+  d.spec = ParseRspecifier(wav_rspecifier);
+  d.use_segments = !opts.segments.empty();
+  if (d.use_segments) d.segments = ReadSegments(opts.segments);
+  if (d.spec.type == TableType::kScript) {
+    d.scp = ReadScpFile(d.spec.filename);
+    if (d.use_segments) {
+      for (size_t i = 0; i < d.scp.size(); i++)
+        if (!d.scp_index.emplace(d.scp[i].key, i).second)
+          VOX_ERR << "Duplicate key " << d.scp[i].key << " in " << wav_rspecifier;
+    }
+  } else if (d.use_segments) {
+    d.random = std::make_unique<RandomAccessTableReader<WaveHolder>>(wav_rspecifier);
+  } else {
+    d.sequential = std::make_unique<SequentialTableReader<WaveHolder>>(wav_rspecifier);
+  }
+}
+
+WaveReader::~WaveReader() = default;
+
+int64_t WaveReader::NumItems() const {
+  if (impl_->use_segments) return static_cast<int64_t>(impl_->segments.size());
+  if (impl_->spec.type == TableType::kScript) return static_cast<int64_t>(impl_->scp.size());
+  return 0;
+}
+
+bool WaveReader::Next(std::string *key, WaveData *wave, std::string *error) {
+  Impl &d = *impl_;
+  error->clear();
+  *wave = WaveData();
+  WaveData whole;
+  if (d.use_segments) {
+    if (d.pos >= d.segments.size()) {
+      d.recording = WaveData();
+      return false;
+    }
+    const Segment &seg = d.segments[d.pos++];
+    *key = seg.key;
+    d.LoadRecording(seg.recording);
+    if (!d.recording_error.empty()) {
+      *error = seg.key + ": " + d.recording_error;
+      return true;
+    }
+    if (!d.Cut(seg, &whole, error)) return true;
+    int32_t channel = seg.channel != kNoChannel ? seg.channel : d.opts.channel;
+    d.Finish(seg.key, channel, &whole, wave, error);
+    return true;
+  }
+  if (d.spec.type == TableType::kScript) {
+    if (d.pos >= d.scp.size()) return false;
+    const ScpEntry &entry = d.scp[d.pos++];
+    *key = entry.key;
+    d.ReadScpEntry(entry, &whole, error);
+    if (error->empty()) d.Finish(entry.key, d.opts.channel, &whole, wave, error);
+    return true;
+  }
+  if (d.sequential_started) d.sequential->Next();
+  d.sequential_started = true;
+  if (d.sequential->Done()) return false;
+  *key = d.sequential->Key();
+  whole = std::move(d.sequential->Value());
+  d.Finish(*key, d.opts.channel, &whole, wave, error);
+  return true;
+}
+
+}  // namespace voxtools
