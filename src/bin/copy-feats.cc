@@ -98,9 +98,9 @@ int Run(int argc, char *argv[]) {
 
   if (ClassifyRspecifier(in) == TableType::kNone) {
     // Single object, as Kaldi: rxfilename -> wxfilename.
-    if (ClassifyWspecifier(out) != TableType::kNone)
-      VOX_ERR << "the input '" << in << "' is a file name but the output '" << out
-              << "' is a wspecifier: give both as tables or both as files";
+    // The output is a table: the input must have been meant as one too (a typo in it gets
+    // ParseRspecifier's message).
+    if (ClassifyWspecifier(out) != TableType::kNone) ParseRspecifier(in);
     Matrix<float> feats;
     ReadKaldiObject(in, &feats);
     if (opts.compress) {

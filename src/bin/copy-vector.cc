@@ -45,8 +45,12 @@ int Run(int argc, char *argv[]) {
   const std::string in = po.GetArg(1), out = po.GetArg(2);
   const bool in_is_table = ClassifyRspecifier(in) != TableType::kNone;
   const bool out_is_table = ClassifyWspecifier(out) != TableType::kNone;
-  if (in_is_table != out_is_table)
-    VOX_ERR << "give both arguments as tables or both as files: '" << in << "' '" << out << "'";
+  // One side a table and the other not: parse both, so that a mistyped specifier gets its
+  // own error message.
+  if (in_is_table != out_is_table) {
+    if (!in_is_table) ParseRspecifier(in);
+    if (!out_is_table) ParseWspecifier(out);
+  }
 
   if (!in_is_table) {
     Vector<float> vec;
