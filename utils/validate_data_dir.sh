@@ -53,8 +53,7 @@ my @problems;
 sub problem { push @problems, join('', @_); }
 sub some {
   my @k = @_;
-  my $s = join(', ', @k > 5 ? (@k[0 .. 4], '...') : @k);
-  return scalar(@k) . " ($s)";
+  return join(', ', @k > 5 ? (@k[0 .. 4], '...') : @k);
 }
 
 # Reads a file and checks what every keyed file must satisfy; returns {key => rest} and
@@ -131,9 +130,9 @@ if (-f "$dir/spk2utt") {
   for my $s (@$spks) { push @extra, $s unless exists $want{$s}; }
   if (@missing || @extra || @differ) {
     my @what;
-    push @what, "speakers missing " . some(@missing) if @missing;
-    push @what, "speakers not in utt2spk " . some(@extra) if @extra;
-    push @what, "different utterances for speakers " . some(@differ) if @differ;
+    push @what, scalar(@missing) . " speaker(s) missing: " . some(@missing) if @missing;
+    push @what, scalar(@extra) . " speaker(s) not in utt2spk: " . some(@extra) if @extra;
+    push @what, scalar(@differ) . " speaker(s) with other utterances: " . some(@differ) if @differ;
     problem("$dir/spk2utt: out of date with utt2spk: " . join('; ', @what)
             . " (regenerate it: utils/utt2spk_to_spk2utt.pl, or utils/fix_data_dir.sh)");
   }
@@ -152,8 +151,8 @@ for my $f (@per_utt) {
   $loaded{$f} = $map;
   my @missing = grep { !exists $map->{$_} } @$utts;
   my @extra = grep { !exists $u2s->{$_} } sort keys %$map;
-  problem("$dir/$f: " . some(@missing) . " utterances of utt2spk are missing") if @missing;
-  problem("$dir/$f: " . some(@extra) . " utterances are not in utt2spk") if @extra;
+  problem("$dir/$f: lacks " . scalar(@missing) . " utterance(s) of utt2spk: " . some(@missing)) if @missing;
+  problem("$dir/$f: has " . scalar(@extra) . " utterance(s) not in utt2spk: " . some(@extra)) if @extra;
 }
 
 # Recordings.
@@ -175,7 +174,7 @@ if ($has_segments && -f "$dir/wav.scp") {
     }
   }
   my @unused = grep { !$used{$_} } sort keys %$wav;
-  problem("$dir/wav.scp: " . some(@unused) . " recordings are used by no segment") if @unused;
+  problem("$dir/wav.scp: " . scalar(@unused) . " recording(s) used by no segment: " . some(@unused)) if @unused;
 } elsif (-f "$dir/wav.scp") {
   $wav = $loaded{'wav.scp'};
 }
@@ -195,8 +194,8 @@ for my $f (qw(spk2gender cmvn.scp)) {
   my ($map) = load($f, 2, 2);
   my @missing = grep { !exists $map->{$_} } sort keys %speakers;
   my @extra = grep { !$speakers{$_} } sort keys %$map;
-  problem("$dir/$f: " . some(@missing) . " speakers of utt2spk are missing") if @missing;
-  problem("$dir/$f: " . some(@extra) . " speakers are not in utt2spk") if @extra;
+  problem("$dir/$f: lacks " . scalar(@missing) . " speaker(s) of utt2spk: " . some(@missing)) if @missing;
+  problem("$dir/$f: has " . scalar(@extra) . " speaker(s) not in utt2spk: " . some(@extra)) if @extra;
   if ($f eq 'spk2gender') {
     for my $s (sort keys %$map) {
       problem("$dir/spk2gender: speaker $s: gender '$map->{$s}' is not m or f") unless $map->{$s} =~ m/^[mf]$/;
@@ -222,7 +221,7 @@ if (-f "$dir/trials") {
     push @bad_test, $f[1] unless exists $u2s->{$f[1]};
   }
   my %u = map { $_ => 1 } @bad_test;
-  problem("$dir/trials: " . some(sort keys %u) . " test utterances are not in utt2spk") if @bad_test;
+  problem("$dir/trials: " . scalar(keys %u) . " test utterance(s) not in utt2spk: " . some(sort keys %u)) if @bad_test;
 }
 
 # Audio.
