@@ -17,32 +17,13 @@
 #include "base/parse-options.h"
 #include "base/progress.h"
 #include "base/tool-main.h"
+#include "bin/feat-tool-util.h"
 #include "feat/feature-common.h"
 #include "feat/resample.h"
 #include "io/table.h"
 #include "io/wave-reader.h"
 
 namespace voxtools {
-
-// The message of an Error without its "ERROR (where) " prefix, for a WARNING line.
-inline std::string ErrorReason(const Error &e) {
-  std::string what = e.what();
-  if (what.compare(0, 7, "ERROR (") == 0) {
-    size_t close = what.find(") ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
-// Kaldi's --subtract-mean: each column minus its mean over the utterance.
-inline void SubtractColumnMeans(Matrix<float> *feats) {
-  for (int64_t c = 0; c < feats->NumCols(); c++) {
-    double sum = 0.0;
-    for (int64_t t = 0; t < feats->NumRows(); t++) sum += (*feats)(t, c);
-    const float mean = static_cast<float>(sum / feats->NumRows());
-    for (int64_t t = 0; t < feats->NumRows(); t++) (*feats)(t, c) -= mean;
-  }
-}
 
 template <class Options, class Computer>
 int RunComputeFeats(int argc, char *argv[], const char *usage) {
