@@ -27,9 +27,7 @@ _po_list_options() {
   local line var comment value
   [ -r "$0" ] || return 0
   while IFS= read -r line; do
-    case "$line" in
-      *parse_options.sh*) break ;;
-    esac
+    [[ "$line" =~ ^[[:space:]]*(\.|source)[[:space:]].*parse_options\.sh ]] && break
     if [[ "$line" =~ ^([a-z][a-zA-Z0-9_]*)=([^#]*)(#[[:space:]]*(.*))?$ ]]; then
       var=${BASH_REMATCH[1]}
       comment=${BASH_REMATCH[4]}

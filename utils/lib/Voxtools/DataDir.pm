@@ -61,11 +61,11 @@ sub _wav_header {
   my ($fh) = @_;
   my $buf;
   return () unless read($fh, $buf, 12) == 12;
-  my ($riff, undef, $wave) = unpack('A4 V A4', $buf);
+  my ($riff, undef, $wave) = unpack('a4 V a4', $buf);
   return () unless $riff eq 'RIFF' && $wave eq 'WAVE';
   my ($rate, $ch, $bits, $align);
   while (read($fh, $buf, 8) == 8) {
-    my ($id, $size) = unpack('A4 V', $buf);
+    my ($id, $size) = unpack('a4 V', $buf);
     if ($id eq 'fmt ') {
       return () unless read($fh, $buf, $size) == $size;
       (undef, $ch, $rate, undef, $align, $bits) = unpack('v v V V v v', $buf);
