@@ -32,6 +32,7 @@ ignored here, so that recipes can switch between them):
   --mem <size>           # ignored by run.pl
   --gpu <n>              # ignored by run.pl
   --config <file>        # ignored by run.pl
+  --dry-run              # print each job's log file and command; run nothing
   --help                 # print this text
 See also: queue.pl, slurm.pl, utils/README.md
 EOF
@@ -61,6 +62,11 @@ for my $o (qw(num_threads gpu)) {
 }
 
 my @jobs = job_instances($r);
+if (defined $opts->{dry_run} && $opts->{dry_run} eq 'true') {
+  print "# run.pl --dry-run: would run " . scalar(@jobs) . " job(s), at most $max_jobs at once:\n";
+  print "$_->{logfile}: $_->{cmd}\n" for @jobs;
+  exit 0;
+}
 for my $j (@jobs) {
   my $dir = dirname($j->{logfile});
   eval { make_path($dir) unless -d $dir; };

@@ -103,6 +103,13 @@ setup() {
   grep -q "^# Accounting: time=[0-9]* threads=3$" log/o.log
 }
 
+@test "run.pl --dry-run prints the jobs and runs nothing" {
+  run "$UTILS/run.pl" --dry-run --max-jobs-run 3 JOB=1:2 log/d.JOB.log touch made.JOB
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = "log/d.1.log: touch made.1" ] && [ "${lines[2]}" = "log/d.2.log: touch made.2" ]
+  [ ! -e made.1 ] && [ ! -e log/d.1.log ]
+}
+
 @test "run.pl: usage errors" {
   run "$UTILS/run.pl" --help
   [ "$status" -eq 0 ]
