@@ -124,16 +124,22 @@ H5T_conv_ret_t AbortOnRangeError(H5T_conv_except_t except, hid_t, hid_t, void *,
   return H5T_CONV_UNHANDLED;
 }
 
-// Chunk shape: whole trailing dimensions while they fit in kChunkElements, then as many of
-// the next dimension as fit (at least one). A [frames, 80] matrix gets [819, 80] chunks, a
-// mono waveform [65536].
+// Chunk shape: whole trailing dimensions while they fit in kChunkElements, then as much of
+// the next dimension as fits, split into equal parts: HDF5 stores an edge chunk at full
+// size, so a [900, 80] matrix cut as 819 + 81 rows would take 1638 rows on disk; 450 + 450
+// takes 900. A mono waveform of 100000 samples gets two chunks of 50000.
 std::vector<hsize_t> ChunkShape(const std::vector<int64_t> &shape) {
   std::vector<hsize_t> chunk(shape.size());
   int64_t product = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     int64_t room = std::max<int64_t>(1, kChunkElements / product);
-    chunk[i] = static_cast<hsize_t>(std::min(shape[i], room));
-    product *= static_cast<int64_t>(chunk[i]);
+    int64_t size = shape[i];
+    if (size > room) {
+      int64_t num_parts = (size + room - 1) / room;
+      size = (shape[i] + num_parts - 1) / num_parts;
+    }
+    chunk[i] = static_cast<hsize_t>(size);
+    product *= size;
   }
   return chunk;
 }

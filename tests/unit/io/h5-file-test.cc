@@ -234,6 +234,27 @@ TEST_F(H5FileTest, CompressionShrinksAndReadsBack) {
   EXPECT_THROW(g.SetCompression(-1), Error);
 }
 
+// HDF5 stores edge chunks at full size; chunk shapes must not make a file much larger than
+// its data (a [900, 80] matrix cut as 819 + 81 rows would take 1638 rows).
+TEST_F(H5FileTest, ChunksDoNotWasteSpace) {
+  int64_t payload = 0;
+  {
+    H5File f(Path("c.h5"), H5File::Mode::kTruncate);
+    for (int64_t rows : {900, 1700, 820, 5}) {
+      std::vector<float> m(rows * 80, 1.0f);
+      f.Write("m" + std::to_string(rows), {rows, 80}, m.data());
+      payload += rows * 80 * 4;
+    }
+    std::vector<int16_t> wav(100001, 7);
+    f.Write("wav", {100001}, wav.data());
+    payload += 100001 * 2;
+    f.Close();
+  }
+  struct stat st;
+  ASSERT_EQ(stat(Path("c.h5").c_str(), &st), 0);
+  EXPECT_LT(st.st_size, payload + payload / 50 + 8192) << "payload " << payload;  // 2% + headers
+}
+
 TEST_F(H5FileTest, OpenErrors) {
   ExpectError([&] { H5File f(Path("none.h5"), H5File::Mode::kRead); }, {"none.h5", "no such file"});
   std::ofstream(Path("text.h5")) << "this is not hdf5\n";
