@@ -255,5 +255,5 @@ setup() {
   rm d/utt2dur
   run "$UTILS/data/get_utt2dur.sh" d
   [ "$status" -eq 1 ]
-  grep -q "spk01-utt003: command 'false ' does not write a WAV file" d/log/get_durations.1.log
+  grep -q "spk01-utt003: cannot read audio from 'false |'" d/log/get_durations.1.log
 }

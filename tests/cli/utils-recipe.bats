@@ -59,7 +59,7 @@ SCRIPT
 
 make_recipe() {
   mkdir r
-  cp "$REPO/egs/mini/run.sh" "$REPO/egs/mini/cmd.sh" "$REPO/egs/mini/path.sh" r/
+  cp -r "$REPO/egs/mini/run.sh" "$REPO/egs/mini/cmd.sh" "$REPO/egs/mini/path.sh" "$REPO/egs/mini/conf" r/
   ln -s "$UTILS" r/utils
 }
 
@@ -69,10 +69,11 @@ make_recipe() {
   run r/run.sh --num-spk 3 --utts-per-spk 2 --num-test-spk 1
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"=== stage 0: "*"=== stage 1: "*"=== stage 2: "* ]]
+  [[ "$output" == *"=== stage 0: "*"=== stage 1: "*"=== stage 2: "*"=== stage 3: "*"=== stage 4: "* ]]
   [ "$(wc -l < r/data/train/spk2utt)" -eq 2 ] && [ "$(wc -l < r/data/test/spk2utt)" -eq 1 ]
-  [ -f r/exp/audio_stats/log/durations.2.log ]
-  grep -q "^utterances 4, total" r/exp/audio_stats/summary
+  [ -f r/exp/make_feats/train/log/make_feats.2.log ]
+  [ "$(wc -l < r/data/train/feats.scp)" -eq 4 ] && [ "$(wc -l < r/data/test/vad.scp)" -eq 2 ]
+  [[ "$output" == *"train: 2 speakers, 4 utterances, "*" x 80 dims, "* ]]
   # Re-running a stage is harmless; other stages are skipped.
   run r/run.sh --num-spk 3 --utts-per-spk 2 --num-test-spk 1 --stage 1 --stop-stage 1
   [ "$status" -eq 0 ]
@@ -84,7 +85,7 @@ make_recipe() {
   mv r/wav/spk01-utt001.wav r/wav/moved.wav
   run r/run.sh --stage 2
   [ "$status" -ne 0 ]
-  [[ "$output" == *"failed with exit status 1, log is in exp/audio_stats/log/durations.1.log"* ]]
+  [[ "$output" == *"failed with exit status 1, log is in exp/wav_h5/train/log/wav_to_h5.1.log"* ]]
   run r/run.sh --stage x
   [ "$status" -eq 1 ] && [[ "$output" == *"--stage and --stop-stage must be integers"* ]]
 }
@@ -120,7 +121,7 @@ make_recipe() {
   for s in run.pl queue.pl slurm.pl split_scp.pl filter_scp.pl utt2spk_to_spk2utt.pl \
            spk2utt_to_utt2spk.pl fix_data_dir.sh validate_data_dir.sh combine_data.sh \
            subset_data_dir.sh copy_data_dir.sh split_data.sh synth_corpus.sh \
-           data/get_utt2dur.sh data/wav_durations.pl; do
+           data/get_utt2dur.sh; do
     run "$UTILS/$s" --help
     echo "$s: $status"
     [ "$status" -eq 0 ]

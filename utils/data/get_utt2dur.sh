@@ -7,8 +7,8 @@ help_message="get_utt2dur.sh: write <data-dir>/utt2dur, each utterance's duratio
 Usage: $0 [options] <data-dir>
  e.g.: $0 --nj 4 --cmd 'utils/run.pl' data/train
 With a segments file durations are end - start (the recording's duration for end -1);
-otherwise the audio of each wav.scp entry is measured (WAV headers read directly; commands
-ending in '|' are run). Does nothing if utt2dur exists and is newer than wav.scp and
+otherwise the audio of each wav.scp entry is measured by wav-to-duration (any format
+libsndfile reads; commands ending in '|' are run). Does nothing if utt2dur exists and is newer than wav.scp and
 segments. Logs go to <data-dir>/log/."
 
 . "$(dirname "$0")/../parse_options.sh" || exit 1
@@ -16,7 +16,8 @@ prog=get_utt2dur.sh
 if [ $# -ne 1 ]; then printf '%s\n' "$help_message" >&2; exit 1; fi
 data=${1%/}
 utils=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$utils:$PATH"   # so that --cmd run.pl works without path.sh
+# So that --cmd run.pl and the wav-to-duration tool work without path.sh.
+export PATH="$utils:$utils/../bin:$PATH"
 export LC_ALL=C
 
 [ -f "$data/wav.scp" ] || [ -f "$data/segments" ] || { echo "$prog: $data/wav.scp not found" >&2; exit 1; }
@@ -42,7 +43,7 @@ if $need_reco; then
   # shellcheck disable=SC2086
   "$utils/split_scp.pl" "$data/wav.scp" $parts || exit 1
   $cmd JOB=1:"$nj" "$data/log/get_durations.JOB.log" \
-    "$utils/data/wav_durations.pl" "$tmp/wav.JOB.scp" \> "$tmp/dur.JOB" || {
+    wav-to-duration scp:"$tmp/wav.JOB.scp" ark,t:"$tmp/dur.JOB" || {
     echo "$prog: measuring the audio failed; see $data/log/get_durations.*.log" >&2
     exit 1
   }
