@@ -116,7 +116,9 @@ PerColHeader ComputeColHeader(float min_value, float range, std::vector<float> *
   std::vector<float> &s = *col;
   const int n = static_cast<int>(s.size());
   auto to_u16 = [&](float v) { return FloatToUint16(min_value, range, v); };
-  auto at_least = [](int value, int lower) { return static_cast<uint16_t>(std::max(value, lower)); };
+  auto at_least = [](int value, int lower) {
+    return static_cast<uint16_t>(std::max(value, lower));
+  };
   PerColHeader h;
   if (n >= 5) {
     // Only the order statistics at 0, n/4, 3(n/4) and n-1 are needed; which one each is does
@@ -143,9 +145,12 @@ PerColHeader ComputeColHeader(float min_value, float range, std::vector<float> *
 
 const char *FormatToken(int32_t format) {
   switch (format) {
-    case kFormatTwoByte: return "CM2";
-    case kFormatOneByte: return "CM3";
-    default: return "CM";
+    case kFormatTwoByte:
+      return "CM2";
+    case kFormatOneByte:
+      return "CM3";
+    default:
+      return "CM";
   }
 }
 
@@ -210,8 +215,7 @@ CompressedMatrix::CompressedMatrix(const Matrix<float> &m, CompressionMethod met
       range = 1.0f;
       break;
     default:
-      VOX_ERR << "invalid compression method " << static_cast<int>(method)
-              << " (valid: 1 to 7)";
+      VOX_ERR << "invalid compression method " << static_cast<int>(method) << " (valid: 1 to 7)";
   }
   if (method == CompressionMethod::kTwoByteSignedInteger ||
       method == CompressionMethod::kOneByteUnsignedInteger ||
@@ -224,10 +228,16 @@ CompressedMatrix::CompressedMatrix(const Matrix<float> &m, CompressionMethod met
   }
 
   switch (method) {
-    case CompressionMethod::kSpeechFeature: format_ = kFormatColHeaders; break;
+    case CompressionMethod::kSpeechFeature:
+      format_ = kFormatColHeaders;
+      break;
     case CompressionMethod::kTwoByteAuto:
-    case CompressionMethod::kTwoByteSignedInteger: format_ = kFormatTwoByte; break;
-    default: format_ = kFormatOneByte; break;
+    case CompressionMethod::kTwoByteSignedInteger:
+      format_ = kFormatTwoByte;
+      break;
+    default:
+      format_ = kFormatOneByte;
+      break;
   }
   header_.min_value = min_value;
   header_.range = range;
@@ -379,9 +389,8 @@ void CompressedMatrix::Read(std::istream &is, bool binary) {
   std::string bytes;
   int64_t got = ReadBytes(is, size, &bytes);
   if (got < size)
-    VOX_ERR << "truncated compressed matrix (" << token << ", " << h.num_rows << " x "
-            << h.num_cols << "): expected " << size << " bytes of data, stream ended after "
-            << got;
+    VOX_ERR << "truncated compressed matrix (" << token << ", " << h.num_rows << " x " << h.num_cols
+            << "): expected " << size << " bytes of data, stream ended after " << got;
   if (h.num_rows == 0) return;  // nothing but column headers: still empty
   format_ = format;
   header_ = h;

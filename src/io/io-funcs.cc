@@ -80,18 +80,31 @@ void ReadWord(std::istream &is, std::string *word) {
   if (c == EOF) is.setstate(std::ios::eofbit);
 }
 
-template <typename T> const char *TypeName();
-template <> const char *TypeName<int32_t>() { return "int32"; }
-template <> const char *TypeName<int64_t>() { return "int64"; }
-template <> const char *TypeName<float>() { return "float"; }
-template <> const char *TypeName<double>() { return "double"; }
+template <typename T>
+const char *TypeName();
+template <>
+const char *TypeName<int32_t>() {
+  return "int32";
+}
+template <>
+const char *TypeName<int64_t>() {
+  return "int64";
+}
+template <>
+const char *TypeName<float>() {
+  return "float";
+}
+template <>
+const char *TypeName<double>() {
+  return "double";
+}
 
 template <typename T>
 void ReadRaw(std::istream &is, T *value) {
   is.read(reinterpret_cast<char *>(value), sizeof(T));
   if (is.gcount() != static_cast<std::streamsize>(sizeof(T)))
-    VOX_ERR << "truncated " << TypeName<T>() << ": stream ended after " << is.gcount()
-            << " of " << sizeof(T) << " bytes";
+    VOX_ERR << "truncated " << TypeName<T>() << ": stream ended after " << is.gcount() << " of "
+            << sizeof(T) << " bytes";
 }
 
 // Kaldi writes each binary scalar as one byte giving its size, then the value. Floats and
@@ -163,8 +176,7 @@ void ReadBinaryMarker(std::istream &is, bool *binary) {
     return;
   }
   c = sb->snextc();
-  if (c != 'B')
-    VOX_ERR << "expected binary marker \\0B, got \\0 followed by " << DescribeChar(c);
+  if (c != 'B') VOX_ERR << "expected binary marker \\0B, got \\0 followed by " << DescribeChar(c);
   sb->sbumpc();
   *binary = true;
 }
@@ -172,7 +184,7 @@ void ReadBinaryMarker(std::istream &is, bool *binary) {
 template <typename T>
 void WriteBasicType(std::ostream &os, bool binary, T value) {
   static_assert(std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t> ||
-                std::is_same_v<T, float> || std::is_same_v<T, double>,
+                    std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "WriteBasicType: int32_t, int64_t, float or double");
   if (binary) {
     os.put(static_cast<char>(sizeof(T)));
@@ -217,8 +229,7 @@ void ReadToken(std::istream &is, bool binary, std::string *token) {
   int c = sb->sgetc();
   if (!IsSpace(c)) {
     if (c == EOF) is.setstate(std::ios::eofbit);
-    VOX_ERR << "expected a space after token " << QuoteWord(*token) << ", got "
-            << DescribeChar(c);
+    VOX_ERR << "expected a space after token " << QuoteWord(*token) << ", got " << DescribeChar(c);
   }
   sb->sbumpc();
 }

@@ -38,8 +38,7 @@ void ReadObjectFile(const std::string &rxfilename, const char *what, Object *obj
 }
 
 template <typename Object, typename WriteFn>
-void WriteObjectFile(const std::string &wxfilename, bool binary, const Object &obj,
-                     WriteFn write) {
+void WriteObjectFile(const std::string &wxfilename, bool binary, const Object &obj, WriteFn write) {
   Output out(wxfilename, binary);
   write(out.Stream(), binary, obj);
   out.Close();

@@ -21,13 +21,16 @@
 namespace voxtools {
 namespace {
 
-template <typename Real> struct ObjectNames;
-template <> struct ObjectNames<float> {
+template <typename Real>
+struct ObjectNames;
+template <>
+struct ObjectNames<float> {
   static constexpr const char *kMatrix = "FM", *kVector = "FV", *kWhat = "float";
   static constexpr char kOtherStart = 'D';
   using Other = double;
 };
-template <> struct ObjectNames<double> {
+template <>
+struct ObjectNames<double> {
   static constexpr const char *kMatrix = "DM", *kVector = "DV", *kWhat = "double";
   static constexpr char kOtherStart = 'F';
   using Other = float;
@@ -51,14 +54,16 @@ void CheckSize(const std::string &what, int64_t num_values, int64_t value_size) 
 // Reads num_values values of Real. `resize` is called once, when it is safe to allocate (for
 // a large object only after its data has arrived), and returns where the values go.
 template <typename Real, typename ResizeFn>
-void ReadValues(std::istream &is, int64_t num_values, const std::string &what,
-                ResizeFn resize) {
+void ReadValues(std::istream &is, int64_t num_values, const std::string &what, ResizeFn resize) {
   int64_t num_bytes = num_values * static_cast<int64_t>(sizeof(Real));
   int64_t got;
   if (num_bytes <= kDirectReadBytes) {
     Real *dst = resize();
-    is.read(reinterpret_cast<char *>(dst), num_bytes);
-    got = is.gcount();
+    got = 0;
+    if (num_bytes > 0) {
+      is.read(reinterpret_cast<char *>(dst), num_bytes);
+      got = is.gcount();
+    }
   } else {
     std::string buf;
     got = ReadBytes(is, num_bytes, &buf);
@@ -173,11 +178,11 @@ void ReadTextMatrix(std::istream &is, Matrix<Real> *m) {
     } else {
       Real v;
       if (!ReadTextNumber(sb, &word, &v))
-        VOX_ERR << "expected a number in text matrix at row " << num_rows << ", column "
-                << row_len << ", got " << Quote(word);
+        VOX_ERR << "expected a number in text matrix at row " << num_rows << ", column " << row_len
+                << ", got " << Quote(word);
       if (!std::isfinite(v))
-        VOX_ERR << "text matrix has a non-finite value " << Quote(word) << " at row "
-                << num_rows << ", column " << row_len;
+        VOX_ERR << "text matrix has a non-finite value " << Quote(word) << " at row " << num_rows
+                << ", column " << row_len;
       values.push_back(v);
       row_len++;
     }
@@ -247,8 +252,9 @@ void WriteMatrix(std::ostream &os, bool binary, const Matrix<Real> &m) {
     WriteToken(os, binary, ObjectNames<Real>::kMatrix);
     WriteBasicType<int32_t>(os, binary, CheckedInt32(m.NumRows(), "matrix"));
     WriteBasicType<int32_t>(os, binary, CheckedInt32(m.NumCols(), "matrix"));
-    os.write(reinterpret_cast<const char *>(m.Data()),
-             m.NumElements() * static_cast<int64_t>(sizeof(Real)));
+    if (m.NumElements() > 0)
+      os.write(reinterpret_cast<const char *>(m.Data()),
+               m.NumElements() * static_cast<int64_t>(sizeof(Real)));
   } else if (m.NumElements() == 0) {
     os << " [ ]\n";
   } else {
@@ -316,8 +322,9 @@ void WriteVector(std::ostream &os, bool binary, const Vector<Real> &v) {
   if (binary) {
     WriteToken(os, binary, ObjectNames<Real>::kVector);
     WriteBasicType<int32_t>(os, binary, CheckedInt32(v.Dim(), "vector"));
-    os.write(reinterpret_cast<const char *>(v.Data()),
-             v.Dim() * static_cast<int64_t>(sizeof(Real)));
+    if (v.Dim() > 0)
+      os.write(reinterpret_cast<const char *>(v.Data()),
+               v.Dim() * static_cast<int64_t>(sizeof(Real)));
   } else {
     std::string line = " [ ";
     for (int64_t i = 0; i < v.Dim(); i++) AppendFloat(v(i), &line);

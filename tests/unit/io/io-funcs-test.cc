@@ -77,8 +77,9 @@ TEST(IoFuncs, BinaryBasicTypesHaveKaldiBytes) {
   WriteBasicType<int64_t>(os, true, -2);
   WriteBasicType<float>(os, true, 1.5f);
   WriteBasicType<double>(os, true, 0.25);
-  std::string expected = Bytes({4, 4, 3, 2, 1, 8, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                4, 0, 0, 0xc0, 0x3f, 8, 0, 0, 0, 0, 0, 0, 0xd0, 0x3f});
+  std::string expected =
+      Bytes({4, 4, 3, 2,    1,    8, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             4, 0, 0, 0xc0, 0x3f, 8, 0,    0,    0,    0,    0,    0,    0xd0, 0x3f});
   EXPECT_EQ(os.str(), expected);
 
   std::istringstream is(expected);
@@ -114,12 +115,14 @@ TEST(IoFuncs, BinaryFloatAndDoubleConvert) {
 TEST(IoFuncs, BinaryBasicTypeErrors) {
   int32_t i;
   std::istringstream wrong_size(Bytes({8, 1, 0, 0, 0, 0, 0, 0, 0}));
-  EXPECT_NE(ErrorOf([&] { ReadBasicType(wrong_size, true, &i); })
-                .find("expected int32 (size byte 4), got size byte 8"),
+  EXPECT_NE(ErrorOf([&] {
+              ReadBasicType(wrong_size, true, &i);
+            }).find("expected int32 (size byte 4), got size byte 8"),
             std::string::npos);
   std::istringstream truncated(Bytes({4, 1, 0}));
-  EXPECT_NE(ErrorOf([&] { ReadBasicType(truncated, true, &i); })
-                .find("truncated int32: stream ended after 2 of 4 bytes"),
+  EXPECT_NE(ErrorOf([&] {
+              ReadBasicType(truncated, true, &i);
+            }).find("truncated int32: stream ended after 2 of 4 bytes"),
             std::string::npos);
   std::istringstream empty("");
   EXPECT_NE(ErrorOf([&] { ReadBasicType(empty, true, &i); }).find("end of stream"),
@@ -190,8 +193,9 @@ TEST(IoFuncs, Tokens) {
   EXPECT_NE(ErrorOf([&] { ExpectToken(wrong, true, "FM"); }).find("expected token FM, got 'XY'"),
             std::string::npos);
   std::istringstream no_space("FM");
-  EXPECT_NE(ErrorOf([&] { ReadToken(no_space, true, &tok); })
-                .find("expected a space after token 'FM', got end of stream"),
+  EXPECT_NE(ErrorOf([&] {
+              ReadToken(no_space, true, &tok);
+            }).find("expected a space after token 'FM', got end of stream"),
             std::string::npos);
   std::istringstream empty(" \n");
   EXPECT_NE(ErrorOf([&] { ReadToken(empty, false, &tok); }).find("end of stream"),

@@ -35,11 +35,11 @@ inline bool KaldiFixturesPresent() {
 }
 
 // Skips (visibly, counted by gtest) when the fixtures are not there.
-#define VOX_REQUIRE_KALDI_FIXTURES()                                                 \
-  do {                                                                               \
-    if (!::voxtools::test::KaldiFixturesPresent())                                   \
-      GTEST_SKIP() << "Kaldi fixtures not found under "                              \
-                   << ::voxtools::test::KaldiFixtureDir() << " (set VOX_FIXTURES)";  \
+#define VOX_REQUIRE_KALDI_FIXTURES()                                                           \
+  do {                                                                                         \
+    if (!::voxtools::test::KaldiFixturesPresent())                                             \
+      GTEST_SKIP() << "Kaldi fixtures not found under " << ::voxtools::test::KaldiFixtureDir() \
+                   << " (set VOX_FIXTURES)";                                                   \
   } while (0)
 
 inline std::string ReadFileBytes(const std::string &path) {
@@ -75,8 +75,8 @@ std::vector<ArchiveEntry> SplitArchive(const std::string &data, ReadFn read) {
     e.offset = static_cast<int64_t>(is.tellg());
     ReadBinaryMarker(is, &e.binary);
     read(is, e.binary);
-    int64_t end = is.peek() == EOF ? static_cast<int64_t>(data.size())
-                                    : static_cast<int64_t>(is.tellg());
+    int64_t end =
+        is.peek() == EOF ? static_cast<int64_t>(data.size()) : static_cast<int64_t>(is.tellg());
     e.bytes = data.substr(e.offset, end - e.offset);
     entries.push_back(e);
   }
