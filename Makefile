@@ -14,7 +14,7 @@
 # Each src/bin/<tool>.cc becomes bin/<tool>.
 
 # Libraries, highest first: this is also the static link order.
-LIBS := feat io matrix base
+LIBS := backend feat io matrix base
 ifeq ($(CUDA),1)
   LIBS := $(filter-out base,$(LIBS)) cudamatrix base
 endif
