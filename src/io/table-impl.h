@@ -143,7 +143,7 @@ class ScriptSequentialReader : public SequentialReaderImpl<Holder> {
   }
   bool Close() override {
     done_ = true;
-    return ok_;
+    return true;
   }
 
  private:
@@ -154,7 +154,7 @@ class ScriptSequentialReader : public SequentialReaderImpl<Holder> {
       if (ClassifyRxfilename(entry_.rxfilename) == InputType::kPipe) data_.Close();
       return true;
     } catch (const std::exception &e) {
-      ok_ = false;
+      // Permissive: the entry is skipped as if absent (Kaldi); the table is still whole.
       ReportReadError(spec_.opts.permissive, "reading key " + entry_.key + " from " +
                                                  specifier_ + " (" + entry_.rxfilename +
                                                  "): " + ErrorReason(e));
@@ -167,7 +167,7 @@ class ScriptSequentialReader : public SequentialReaderImpl<Holder> {
   ScpEntry entry_;
   int64_t line_number_ = 0;
   Holder holder_;
-  bool done_ = false, ok_ = true;
+  bool done_ = false;
 };
 
 template <class Holder>
@@ -190,7 +190,6 @@ class H5SequentialReader : public SequentialReaderImpl<Holder> {
         holder_.ReadH5(*file_, keys_[index_]);
         return;
       } catch (const std::exception &e) {
-        ok_ = false;
         ReportReadError(spec_.opts.permissive, "reading key " + keys_[index_] + " from " +
                                                    specifier_ + ": " + ErrorReason(e));
       }
@@ -199,7 +198,7 @@ class H5SequentialReader : public SequentialReaderImpl<Holder> {
   bool Close() override {
     index_ = keys_.size();
     file_.reset();
-    return ok_;
+    return true;
   }
 
  private:
@@ -209,7 +208,6 @@ class H5SequentialReader : public SequentialReaderImpl<Holder> {
   std::vector<std::string> keys_;
   int64_t index_ = 0;
   Holder holder_;
-  bool ok_ = true;
 };
 
 // ---------------------------------------------------------------- random-access readers

@@ -27,9 +27,9 @@
 // return true and reports the error at Close() or in the destructor, which lets a careless
 // tool take a truncated archive for a complete one. A pipe that exits non-zero is an error
 // when its end is reached. With the "p" (permissive) option, errors are WARNINGs instead: an
-// archive is read up to the error, an scp entry that cannot be read is skipped (and HasKey()
-// returns false for it), as in Kaldi. Close() returns true, and false only after a
-// permissive reader stopped at an error.
+// archive is read up to the error, an scp (or h5) entry that cannot be read is skipped (and
+// HasKey() returns false for it), as in Kaldi. Close() returns true, and false only after a
+// permissive archive reader stopped at an error.
 //
 // Random access: "scp:" and "h5:" look the key up in an index and read only that object
 // (the archive an scp points into is opened at the offset, not read from the start).
