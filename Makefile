@@ -14,7 +14,7 @@
 # Each src/bin/<tool>.cc becomes bin/<tool>.
 
 # Libraries, highest first: this is also the static link order.
-LIBS := backend feat io matrix base
+LIBS := nnet backend feat io matrix base
 ifeq ($(CUDA),1)
   LIBS := $(filter-out base,$(LIBS)) cudamatrix base
 endif
@@ -34,7 +34,7 @@ BINDIR := bin$(if $(SANITIZE),-asan)
 
 include $(foreach l,$(LIBS),src/$(l)/module.mk)
 
-lib_srcs = $(wildcard src/$(1)/*.cc)
+lib_srcs = $(wildcard src/$(1)/*.cc src/$(1)/*/*.cc)
 lib_objs = $(patsubst src/%.cc,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
 lib_file = $(BUILD)/lib/libvox-$(1).a
 

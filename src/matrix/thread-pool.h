@@ -1,0 +1,38 @@
+// src/matrix/thread-pool.h
+// The CPU threads of the engine: one knob (--num-threads) for our element-wise kernels and for
+// OpenBLAS together, so the two never oversubscribe the cores.
+//
+// Why not OpenMP for the kernels: GNU OpenMP's idle threads spin (OMP_WAIT_POLICY, read once
+// when libgomp loads, before main can change it), and spinning threads steal the cores that
+// OpenBLAS's threads need during a GEMM (DESIGN.md §4 measured this on PyTorch). Our pool's
+// workers block on a condition variable between jobs, so nothing spins while OpenBLAS works,
+// and no environment variable is needed.
+//
+// Process-wide state: only main() changes it (SetNumThreads from --num-threads, once, before
+// work starts); libraries only read it. The default is 1 thread, as Kaldi's tools.
+#ifndef VOXTOOLS_MATRIX_THREAD_POOL_H_
+#define VOXTOOLS_MATRIX_THREAD_POOL_H_
+
+#include <cstdint>
+#include <functional>
+
+namespace voxtools {
+
+// Sets the number of threads for ParallelFor and for OpenBLAS (openblas_set_num_threads), and
+// tells OpenMP (used by nothing of ours, maybe by a library) to use 1. num_threads >= 1.
+void SetNumThreads(int num_threads);
+int GetNumThreads();
+
+// Calls fn(begin, end) on disjoint chunks covering [0, n), on up to GetNumThreads() threads
+// (the caller is one of them), and returns when all chunks are done. Chunks hold at least
+// `grain` items, so small loops run inline on the caller. A ParallelFor inside a ParallelFor
+// runs serially on the calling thread. The first exception thrown by fn is rethrown here.
+void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn);
+
+// Makes OpenBLAS use GetNumThreads() threads if nothing has told it yet (its own default is
+// every core). Called by the GEMM wrappers; cheap after the first call.
+void EnsureBlasThreads();
+
+}  // namespace voxtools
+
+#endif  // VOXTOOLS_MATRIX_THREAD_POOL_H_
