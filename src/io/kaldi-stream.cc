@@ -354,8 +354,8 @@ void Output::Close() {
     impl.buf.reset();  // flushes what is left
     int status = ::pclose(impl.pipe);
     impl.pipe = nullptr;
-    if (problem.empty() && status != 0)
-      problem = "command '" + impl.command + "' " + DescribeStatus(status);
+    // A command that died explains a failed write better than the write error does.
+    if (status != 0) problem = "command '" + impl.command + "' " + DescribeStatus(status);
   }
   if (!problem.empty()) {
     Abandon();

@@ -179,9 +179,12 @@ open('bad.ark', 'wb').write(d[:i] + b'QQ ' + d[i + 3:])"
   [ "$status" -eq 1 ]
   [[ "$output" == *"cat nothere.ark"* ]]
   [ ! -e out.ark ]
+  run copy-feats ark:float_mats.ark "ark:| cat > /dev/null; exit 3"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"command 'cat > /dev/null; exit 3' exited with status 3"* ]]
   run copy-feats ark:float_mats.ark "ark:| exit 3"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"command 'exit 3' exited with status 3"* ]]
+  [[ "$output" == *"'exit 3' exited with status 3"* ]]
 }
 
 @test "copy-feats: bad options and specifiers are rejected clearly" {
