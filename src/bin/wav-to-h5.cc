@@ -45,7 +45,7 @@ struct WavToH5Options {
                    "Sample type of the datasets: int16 (the 16-bit samples) or float32 "
                    "(samples / 32768, in [-1, 1))");
     opts->Register("compress", &compress,
-                   "gzip level 0..9 for the datasets (0: none); int16 audio shrinks by roughly 10-20%");
+                   "gzip level 0..9 for the datasets (0: none); speech shrinks by about a quarter");
     opts->Register("max-errors", &max_errors,
                    "Fail if more than this many utterances could not be read (0: any)");
   }

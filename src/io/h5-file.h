@@ -2,7 +2,8 @@
 // A small wrapper over the HDF5 C library, for the "h5:" table backend and the tools that
 // write waveforms. The files it writes need no project code to read (h5py, h5dump):
 //   - one dataset per key; a '/' in a key makes nested groups ("spk1/utt1");
-//   - datasets are chunked, optionally gzip-compressed (SetCompression);
+//   - datasets are chunked, optionally compressed (SetCompression: HDF5 byte shuffle then
+//     gzip, both built into every HDF5, so h5py reads them with no plugin);
 //   - groups track creation order, so a sequential read returns keys in the order written
 //     (files made elsewhere without that order are read in name order);
 //   - attributes (numbers or strings) on datasets and on the root ("sample_rate", ...).
