@@ -88,13 +88,17 @@ best_time() {
 cf() { copy-feats --print-args=false "$@"; }
 copy-feats --print-args=false ark:"$dir/in.ark" h5:"$dir/in.h5" 2>/dev/null
 
-printf '%-14s %10s %10s %10s\n' case MB seconds MB/s
+printf '%-14s %10s %10s %10s %10s\n' case "in MB" seconds MB/s "out MB"
 row() {
   local name=$1
   shift
   best_time "$@"
-  printf '%-14s %10.1f %10.3f %10.1f\n' "$name" "$payload_mb" "$BEST" \
-    "$(awk -v m="$payload_mb" -v t="$BEST" 'BEGIN {printf "%.1f", m / t}')"
+  local out_mb=-
+  if ls "$dir"/out.* >/dev/null 2>&1; then
+    out_mb=$(cat "$dir"/out.* | wc -c | awk '{printf "%.1f", $1 / 1e6}')
+  fi
+  printf '%-14s %10.1f %10.3f %10.1f %10s\n' "$name" "$payload_mb" "$BEST" \
+    "$(awk -v m="$payload_mb" -v t="$BEST" 'BEGIN {printf "%.1f", m / t}')" "$out_mb"
 }
 row "ark -> null" cf ark:"$dir/in.ark" ark:/dev/null
 row "ark -> ark" cf ark:"$dir/in.ark" ark:"$dir/out.ark"
@@ -103,4 +107,4 @@ row "ark -> h5,gz" cf ark:"$dir/in.ark" h5,gz:"$dir/out.h5"
 row "h5 -> ark" cf h5:"$dir/in.h5" ark:"$dir/out.ark"
 row "h5 -> null" cf h5:"$dir/in.h5" ark:/dev/null
 row "scp -> ark" cf scp:"$dir/shuffled.scp" ark:"$dir/out.ark"
-echo "(MB = size of the input archive in 10^6 bytes; best of $REPEATS runs)"
+echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS runs)"
