@@ -87,19 +87,19 @@ void Var::Backward() const {
 
 void Var::Backward(const Tensor &grad_output) const {
   if (!RequiresGrad()) VOX_ERR << "Backward from a Var that does not require grad";
-  // Reverse topological order by an iterative depth-first search over producing Nodes.
-  std::vector<VarData *> order;
+  // Reverse topological order by an iterative depth-first search over producing Nodes. The
+  // order holds owning handles: releasing a Node may drop the last other handle to its inputs.
+  std::vector<std::shared_ptr<VarData>> order;
   std::unordered_set<VarData *> seen;
-  std::vector<std::pair<VarData *, size_t>> stack;
-  stack.push_back({data_.get(), 0});
+  std::vector<std::pair<std::shared_ptr<VarData>, size_t>> stack;
+  stack.push_back({data_, 0});
   seen.insert(data_.get());
   while (!stack.empty()) {
-    VarData *v = stack.back().first;
-    size_t &next = stack.back().second;
+    std::shared_ptr<VarData> v = stack.back().first;
     const std::vector<Var> *inputs = v->grad_fn ? &v->grad_fn->inputs() : nullptr;
-    if (inputs && next < inputs->size()) {
-      VarData *in = (*inputs)[next++].data_.get();
-      if (in && in->grad_fn && seen.insert(in).second) stack.push_back({in, 0});
+    if (inputs && stack.back().second < inputs->size()) {
+      const std::shared_ptr<VarData> &in = (*inputs)[stack.back().second++].data_;
+      if (in && in->grad_fn && seen.insert(in.get()).second) stack.push_back({in, 0});
       continue;
     }
     order.push_back(v);
@@ -108,10 +108,10 @@ void Var::Backward(const Tensor &grad_output) const {
   NoGradGuard no_grad;  // backward formulas are not themselves differentiated
   const_cast<Var *>(this)->AccumulateGrad(grad_output);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    VarData *v = *it;
+    VarData *v = it->get();
     std::shared_ptr<Node> node = v->grad_fn;
     if (!node) continue;
-    if (node->inputs().empty() && v != data_.get())
+    if (node->inputs().empty())
       VOX_ERR << "Backward through a graph that was already released (" << node->Name() << ")";
     Tensor g = std::move(v->grad);
     v->grad = Tensor();

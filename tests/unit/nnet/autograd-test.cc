@@ -2,6 +2,7 @@
 // The graph machinery: accumulation, no-grad mode, release after backward, diamonds.
 #include "nnet/autograd.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include "nnet/linear.h"
@@ -124,6 +125,42 @@ TEST(RandomTest, StateRoundTrip) {
   b.SetState(s);
   EXPECT_EQ(b.Uniform(), next);
   EXPECT_THROW(b.SetState("garbage"), Error);
+}
+
+}  // namespace
+}  // namespace voxtools
+
+namespace voxtools {
+namespace {
+
+// The PyTorch comparison and the finite-difference check must be able to fail: a wrong op
+// (Neg where torch computes exp) and a wrong gradient are both caught.
+TEST(TestUtilTest, ChecksCanFail) {
+  Var x(test::RandomTensor({3, 4}, 1), true);
+  auto wrong = [](const std::vector<Var> &v) { return MatMul(v[0], Var(Tensor::Full({4, 2}, 1.0f))); };
+  std::string reason;
+  if (test::TorchAvailable(&reason)) {
+    EXPECT_NONFATAL_FAILURE(
+        test::CheckAgainstTorch({"matmul", "{}", {x.Detach(), Var(Tensor::Full({4, 2}, 2.0f))}}, wrong),
+        "forward");
+  }
+  // A node whose backward is deliberately off by a factor 2.
+  class BadNode : public Node {
+   public:
+    explicit BadNode(const Var &x) : Node({x}) {}
+    const char *Name() const override { return "Bad"; }
+    void Backward(const Tensor &gy) override {
+      Tensor g = gy.Clone();
+      for (int64_t i = 0; i < g.NumElements(); i++) g.Data()[i] *= 2.0f;
+      inputs_[0].AccumulateGrad(g);
+    }
+  };
+  auto bad = [](const std::vector<Var> &v) {
+    Tensor y = v[0].value().Clone();
+    if (!ShouldRecord({&v[0]})) return Var(y);
+    return Record(y, std::make_shared<BadNode>(v[0]));
+  };
+  EXPECT_NONFATAL_FAILURE(test::CheckGradients(bad, {x}), "finite-difference");
 }
 
 }  // namespace
