@@ -84,13 +84,16 @@ setup() {
 }
 
 @test "slurm.pl: a task cancelled in Slurm (no exit status) is reported as failed" {
-  timeout 60 "$UTILS/slurm.pl" JOB=1:2 exp/log/k.JOB.log '[ JOB -eq 1 ] || sleep 120' \
+  timeout 120 "$UTILS/slurm.pl" JOB=1:2 exp/log/k.JOB.log '[ JOB -eq 1 ] || sleep 120' \
     > slurm.out 2>&1 3>&- &
   pid=$!
-  for i in $(seq 100); do
-    grep -qs "^# Started" exp/log/k.2.log && break
+  # Cancel only once job 1 has finished and job 2 is running (a loaded machine can take
+  # a while to get there); cancelling earlier would also kill job 1.
+  for i in $(seq 300); do
+    grep -qs "^# Ended" exp/log/k.1.log && grep -qs "^# Started" exp/log/k.2.log && break
     sleep 0.2
   done
+  grep -qs "^# Ended" exp/log/k.1.log && grep -qs "^# Started" exp/log/k.2.log
   scancel "$(cat exp/log/q/k.jobid)"
   wait "$pid" && rc=0 || rc=$?
   cat slurm.out
