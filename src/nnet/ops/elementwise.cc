@@ -178,6 +178,10 @@ Var Pow(const Var &x, float e) {
   return Unary("Pow", x, false, [e](float v) { return std::pow(v, e); },
                [e](float v, float, float g) { return g * e * std::pow(v, e - 1.0f); });
 }
+Var ClampMin(const Var &x, float lo) {
+  return Unary("ClampMin", x, false, [lo](float v) { return v < lo ? lo : v; },
+               [lo](float v, float, float g) { return v >= lo ? g : 0.0f; });
+}
 
 Var Relu(const Var &x) {
   return Unary("Relu", x, false, [](float v) { return v > 0 ? v : 0.0f; },

@@ -24,6 +24,7 @@ Var Sqrt(const Var &x);
 Var Square(const Var &x);
 Var Abs(const Var &x);              // gradient 0 at x == 0, as PyTorch
 Var Pow(const Var &x, float e);     // x^e
+Var ClampMin(const Var &x, float lo);  // max(x, lo); gradient passes where x >= lo
 
 // Activations.
 Var Relu(const Var &x);                    // max(x, 0); gradient 0 at 0

@@ -1,0 +1,321 @@
+// src/nnet/ops/norm.cc
+// Layer, group and batch norm share one kernel: normalise blocks of `size` elements with
+// stride pattern (outer, n, inner) -> statistics per (outer-or-inner) slot, then an affine map
+// per channel. Their backward is the usual
+//   gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)),  gxhat = gy * weight,
+// with means over the same blocks.
+#include "nnet/ops/norm.h"
+
+#include <cmath>
+#include <vector>
+
+#include "nnet/ops/elementwise.h"
+#include "nnet/ops/kernels.h"
+#include "nnet/ops/reduce.h"
+#include "nnet/ops/shape.h"
+
+namespace voxtools {
+namespace {
+
+// Statistics are per "set": x viewed as (outer, sets, inner), set j holds x[o, j, i] for all
+// o, i. LayerNorm: (1, rows, D); GroupNorm: (1, N * G, (C / G) * L); BatchNorm: (N, C, L).
+struct Layout {
+  int64_t outer, sets, inner;
+};
+
+// mean and 1/sqrt(var + eps) per set (biased variance), in double.
+void SetStats(const float *x, const Layout &l, float eps, std::vector<double> *mean,
+              std::vector<double> *rstd, std::vector<double> *var_out = nullptr) {
+  mean->assign(l.sets, 0.0);
+  rstd->assign(l.sets, 0.0);
+  std::vector<double> sq(l.sets, 0.0);
+  const double count = static_cast<double>(l.outer * l.inner);
+  ParallelFor(l.sets, 1, [&](int64_t s0, int64_t s1) {
+    for (int64_t j = s0; j < s1; j++) {
+      double s = 0;
+      for (int64_t o = 0; o < l.outer; o++) {
+        const float *p = x + (o * l.sets + j) * l.inner;
+        for (int64_t i = 0; i < l.inner; i++) s += p[i];
+      }
+      const double m = s / count;
+      double v = 0;
+      for (int64_t o = 0; o < l.outer; o++) {
+        const float *p = x + (o * l.sets + j) * l.inner;
+        for (int64_t i = 0; i < l.inner; i++) v += (p[i] - m) * (p[i] - m);
+      }
+      (*mean)[j] = m;
+      sq[j] = v / count;
+      (*rstd)[j] = 1.0 / std::sqrt(v / count + eps);
+    }
+  });
+  if (var_out) *var_out = sq;
+}
+
+enum class NormKind { kLayer, kGroup, kBatch };
+
+struct NormSpec {
+  NormKind kind;
+  Layout layout;        // statistics layout
+  int64_t channels;     // weight/bias length
+  int64_t chan_inner;   // element index e -> channel (e / chan_inner) % channels
+};
+
+int64_t Channel(const NormSpec &s, int64_t e) { return (e / s.chan_inner) % s.channels; }
+
+class NormNode : public Node {
+ public:
+  NormNode(NormSpec spec, const Var &x, const Var &w, const Var &b, std::vector<double> mean,
+           std::vector<double> rstd)
+      : Node({x, w, b}), spec_(spec), mean_(std::move(mean)), rstd_(std::move(rstd)) {}
+  const char *Name() const override {
+    return spec_.kind == NormKind::kLayer ? "LayerNorm"
+                                          : spec_.kind == NormKind::kGroup ? "GroupNorm" : "BatchNorm";
+  }
+  void Backward(const Tensor &gy) override {
+    const Tensor &x = inputs_[0].value();
+    const bool has_w = inputs_[1].Defined();
+    const float *px = x.Data(), *pg = gy.Data(), *pw = has_w ? inputs_[1].value().Data() : nullptr;
+    const Layout &l = spec_.layout;
+    const double count = static_cast<double>(l.outer * l.inner);
+    std::vector<double> gw(spec_.channels, 0.0), gb(spec_.channels, 0.0);
+    Tensor gx = Tensor::Empty(x.shape());
+    float *po = gx.Data();
+    // Per set: the two means, then gx. Affine gradients are accumulated serially afterwards.
+    ParallelFor(l.sets, 1, [&](int64_t s0, int64_t s1) {
+      for (int64_t j = s0; j < s1; j++) {
+        double m1 = 0, m2 = 0;
+        for (int64_t o = 0; o < l.outer; o++) {
+          const int64_t base = (o * l.sets + j) * l.inner;
+          for (int64_t i = 0; i < l.inner; i++) {
+            const int64_t e = base + i;
+            const double xhat = (px[e] - mean_[j]) * rstd_[j];
+            const double gxhat = pg[e] * (pw ? pw[Channel(spec_, e)] : 1.0f);
+            m1 += gxhat;
+            m2 += gxhat * xhat;
+          }
+        }
+        m1 /= count;
+        m2 /= count;
+        for (int64_t o = 0; o < l.outer; o++) {
+          const int64_t base = (o * l.sets + j) * l.inner;
+          for (int64_t i = 0; i < l.inner; i++) {
+            const int64_t e = base + i;
+            const double xhat = (px[e] - mean_[j]) * rstd_[j];
+            const double gxhat = pg[e] * (pw ? pw[Channel(spec_, e)] : 1.0f);
+            po[e] = static_cast<float>(rstd_[j] * (gxhat - m1 - xhat * m2));
+          }
+        }
+      }
+    });
+    if (NeedsGrad(0)) inputs_[0].AccumulateGrad(gx);
+    if ((inputs_[1].Defined() && NeedsGrad(1)) || (inputs_[2].Defined() && NeedsGrad(2))) {
+      const int64_t n = x.NumElements();
+      for (int64_t e = 0; e < n; e++) {
+        const int64_t j = (e / l.inner) % l.sets;
+        const int64_t c = Channel(spec_, e);
+        gw[c] += pg[e] * (px[e] - mean_[j]) * rstd_[j];
+        gb[c] += pg[e];
+      }
+      auto to_tensor = [&](const std::vector<double> &v) {
+        Tensor t = Tensor::Empty({spec_.channels});
+        for (int64_t c = 0; c < spec_.channels; c++) t.Data()[c] = static_cast<float>(v[c]);
+        return t;
+      };
+      if (inputs_[1].Defined() && NeedsGrad(1)) inputs_[1].AccumulateGrad(to_tensor(gw));
+      if (inputs_[2].Defined() && NeedsGrad(2)) inputs_[2].AccumulateGrad(to_tensor(gb));
+    }
+  }
+
+ private:
+  NormSpec spec_;
+  std::vector<double> mean_, rstd_;
+};
+
+void CheckAffine(const Var &p, int64_t channels, const char *what, const Shape &x) {
+  if (p.Defined() && (p.Rank() != 1 || p.Dim(0) != channels))
+    VOX_ERR << what << " of shape " << p.shape().ToString() << " for input " << x.ToString()
+            << " (expected (" << channels << "))";
+}
+
+// y = (x - mean) * rstd * w + b with given per-set statistics.
+Var ApplyNorm(const NormSpec &spec, const Var &x, const Var &w, const Var &b,
+              std::vector<double> mean, std::vector<double> rstd, bool record) {
+  const Layout &l = spec.layout;
+  Tensor y = Tensor::Empty(x.shape());
+  const float *px = x.value().Data();
+  const float *pw = w.Defined() ? w.value().Data() : nullptr;
+  const float *pb = b.Defined() ? b.value().Data() : nullptr;
+  float *py = y.Data();
+  const int64_t rows = l.outer * l.sets;
+  ParallelFor(rows, std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(l.inner, 1)),
+              [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t j = r % l.sets;
+      const float m = static_cast<float>(mean[j]), s = static_cast<float>(rstd[j]);
+      const int64_t base = r * l.inner;
+      for (int64_t i = 0; i < l.inner; i++) {
+        const int64_t e = base + i;
+        float v = (px[e] - m) * s;
+        if (pw || pb) {
+          const int64_t c = Channel(spec, e);
+          v = v * (pw ? pw[c] : 1.0f) + (pb ? pb[c] : 0.0f);
+        }
+        py[e] = v;
+      }
+    }
+  });
+  if (!record) return Var(y);
+  return Record(y, std::make_shared<NormNode>(spec, x, w, b, std::move(mean), std::move(rstd)));
+}
+
+}  // namespace
+
+Var LayerNorm(const Var &x, const Var &weight, const Var &bias, float eps) {
+  const int64_t d = x.Dim(-1);
+  CheckAffine(weight, d, "LayerNorm weight", x.shape());
+  CheckAffine(bias, d, "LayerNorm bias", x.shape());
+  NormSpec spec{NormKind::kLayer, {1, x.NumElements() / std::max<int64_t>(d, 1), d}, d, 1};
+  std::vector<double> mean, rstd;
+  SetStats(x.value().Data(), spec.layout, eps, &mean, &rstd);
+  return ApplyNorm(spec, x, weight, bias, std::move(mean), std::move(rstd),
+                   ShouldRecord({&x, &weight, &bias}));
+}
+
+Var GroupNorm(const Var &x, int64_t groups, const Var &weight, const Var &bias, float eps) {
+  if (x.Rank() < 2 || groups <= 0 || x.Dim(1) % groups != 0)
+    VOX_ERR << "GroupNorm: " << groups << " groups for input " << x.shape().ToString();
+  const int64_t n = x.Dim(0), c = x.Dim(1), spatial = x.NumElements() / std::max<int64_t>(n * c, 1);
+  CheckAffine(weight, c, "GroupNorm weight", x.shape());
+  CheckAffine(bias, c, "GroupNorm bias", x.shape());
+  NormSpec spec{NormKind::kGroup, {1, n * groups, (c / groups) * spatial}, c, spatial};
+  std::vector<double> mean, rstd;
+  SetStats(x.value().Data(), spec.layout, eps, &mean, &rstd);
+  return ApplyNorm(spec, x, weight, bias, std::move(mean), std::move(rstd),
+                   ShouldRecord({&x, &weight, &bias}));
+}
+
+Var BatchNorm(const Var &x, const Var &weight, const Var &bias, Var *running_mean,
+              Var *running_var, bool training, float momentum, float eps) {
+  if (x.Rank() < 2) VOX_ERR << "BatchNorm of " << x.shape().ToString();
+  const int64_t n = x.Dim(0), c = x.Dim(1), spatial = x.NumElements() / std::max<int64_t>(n * c, 1);
+  CheckAffine(weight, c, "BatchNorm weight", x.shape());
+  CheckAffine(bias, c, "BatchNorm bias", x.shape());
+  CheckAffine(*running_mean, c, "BatchNorm running_mean", x.shape());
+  CheckAffine(*running_var, c, "BatchNorm running_var", x.shape());
+  NormSpec spec{NormKind::kBatch, {n, c, spatial}, c, spatial};
+  std::vector<double> mean, rstd, var;
+  if (training) {
+    const double count = static_cast<double>(n * spatial);
+    if (count <= 1) VOX_ERR << "BatchNorm training needs more than one value per channel, got "
+                            << x.shape().ToString();
+    SetStats(x.value().Data(), spec.layout, eps, &mean, &rstd, &var);
+    float *rm = running_mean->MutableValue().Data(), *rv = running_var->MutableValue().Data();
+    for (int64_t j = 0; j < c; j++) {
+      rm[j] = static_cast<float>((1.0 - momentum) * rm[j] + momentum * mean[j]);
+      rv[j] = static_cast<float>((1.0 - momentum) * rv[j] + momentum * var[j] * count / (count - 1));
+    }
+    return ApplyNorm(spec, x, weight, bias, std::move(mean), std::move(rstd),
+                     ShouldRecord({&x, &weight, &bias}));
+  }
+  // Evaluation: a fixed per-channel affine map, differentiated as such (batch statistics do
+  // not depend on x), so the composed ops give its gradient.
+  std::vector<int64_t> dims(x.Rank(), 1);
+  dims[1] = c;
+  Tensor scale = Tensor::Empty(Shape(dims)), shift = Tensor::Empty(Shape(dims));
+  const float *rm = running_mean->value().Data(), *rv = running_var->value().Data();
+  for (int64_t j = 0; j < c; j++) {
+    const float s = 1.0f / std::sqrt(rv[j] + eps);
+    scale.Data()[j] = s;
+    shift.Data()[j] = -rm[j] * s;
+  }
+  Var y = Add(Mul(x, Var(scale)), Var(shift));
+  if (weight.Defined()) y = Mul(y, Reshape(weight, dims));
+  if (bias.Defined()) y = Add(y, Reshape(bias, dims));
+  return y;
+}
+
+namespace {
+
+class WeightNormNode : public Node {
+ public:
+  WeightNormNode(const Var &v, const Var &g, int dim, std::vector<double> norm)
+      : Node({v, g}), dim_(dim), norm_(std::move(norm)) {}
+  const char *Name() const override { return "WeightNorm"; }
+  // w = g v / n:  dL/dg_k = sum(gw v)_k / n_k,  dL/dv = g_k / n_k (gw - v sum(gw v)_k / n_k^2).
+  void Backward(const Tensor &gw) override {
+    const Tensor &v = inputs_[0].value(), &g = inputs_[1].value();
+    int64_t outer, n, inner;
+    kernels::AxisView(v.shape(), dim_, &outer, &n, &inner);
+    std::vector<double> dot(n, 0.0);
+    const float *pv = v.Data(), *pg = gw.Data();
+    for (int64_t o = 0; o < outer; o++)
+      for (int64_t k = 0; k < n; k++)
+        for (int64_t i = 0; i < inner; i++) {
+          const int64_t e = (o * n + k) * inner + i;
+          dot[k] += double(pg[e]) * pv[e];
+        }
+    if (NeedsGrad(0)) {
+      Tensor gv = Tensor::Empty(v.shape());
+      for (int64_t o = 0; o < outer; o++)
+        for (int64_t k = 0; k < n; k++)
+          for (int64_t i = 0; i < inner; i++) {
+            const int64_t e = (o * n + k) * inner + i;
+            gv.Data()[e] = static_cast<float>(g.Data()[k] / norm_[k] *
+                                              (pg[e] - pv[e] * dot[k] / (norm_[k] * norm_[k])));
+          }
+      inputs_[0].AccumulateGrad(gv);
+    }
+    if (NeedsGrad(1)) {
+      Tensor gg = Tensor::Empty(g.shape());
+      for (int64_t k = 0; k < n; k++) gg.Data()[k] = static_cast<float>(dot[k] / norm_[k]);
+      inputs_[1].AccumulateGrad(gg);
+    }
+  }
+
+ private:
+  int dim_;
+  std::vector<double> norm_;
+};
+
+}  // namespace
+
+Var WeightNorm(const Var &v, const Var &g, int dim) {
+  const int d = v.shape().Axis(dim);
+  int64_t outer, n, inner;
+  kernels::AxisView(v.shape(), d, &outer, &n, &inner);
+  if (g.NumElements() != n || g.Rank() != v.Rank() || g.Dim(d) != n)
+    VOX_ERR << "WeightNorm: g " << g.shape().ToString() << " for v " << v.shape().ToString()
+            << " along dim " << dim;
+  std::vector<double> norm(n, 0.0);
+  const float *pv = v.value().Data(), *pg = g.value().Data();
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t k = 0; k < n; k++)
+      for (int64_t i = 0; i < inner; i++) {
+        const double x = pv[(o * n + k) * inner + i];
+        norm[k] += x * x;
+      }
+  for (double &x : norm) x = std::sqrt(x);
+  Tensor w = Tensor::Empty(v.shape());
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t k = 0; k < n; k++) {
+      const float s = static_cast<float>(pg[k] / norm[k]);
+      for (int64_t i = 0; i < inner; i++) {
+        const int64_t e = (o * n + k) * inner + i;
+        w.Data()[e] = pv[e] * s;
+      }
+    }
+  if (!ShouldRecord({&v, &g})) return Var(w);
+  return Record(w, std::make_shared<WeightNormNode>(v, g, d, std::move(norm)));
+}
+
+Var L2Normalize(const Var &x, int axis, float eps) {
+  return Div(x, ClampMin(Sqrt(Sum(Square(x), axis, true)), eps));
+}
+
+Var CosineSimilarity(const Var &a, const Var &b, int axis, float eps) {
+  Var dot = Sum(Mul(a, b), axis);
+  Var norms = Mul(Sum(Square(a), axis), Sum(Square(b), axis));
+  return Div(dot, Sqrt(ClampMin(norms, eps * eps)));
+}
+
+}  // namespace voxtools
