@@ -100,7 +100,9 @@ void ReadSafetensors(const uint8_t *data, size_t size, const std::string &what,
     t.data.resize(numel);
     const uint8_t *src = base + begin;
     const int esize = DTypeSize(t.dtype);
-    if (t.dtype == TensorDType::kFloat32) {
+    if (numel == 0) {
+      // Nothing to copy (and memcpy from an empty vector's null data() is undefined).
+    } else if (t.dtype == TensorDType::kFloat32) {
       std::memcpy(t.data.data(), src, nbytes);  // little-endian host (x86-64, arm64)
     } else {
       for (uint64_t k = 0; k < numel; k++) t.data[k] = ElementToFloat(t.dtype, src + k * esize);
