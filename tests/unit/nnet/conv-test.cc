@@ -1,0 +1,94 @@
+// tests/unit/nnet/conv-test.cc
+// Conv1d/Conv2d (stride, padding, dilation, groups) and pooling against PyTorch and finite
+// differences.
+#include "nnet/ops/conv.h"
+
+#include <gtest/gtest.h>
+
+#include "nnet-test-util.h"
+
+namespace voxtools {
+namespace {
+
+using test::RandomTensor;
+
+Var In(const Shape &s, uint64_t seed) { return Var(RandomTensor(s, seed), true); }
+
+// Each output sums Cin/g * K products (up to 48 here) in another order than oneDNN:
+// 1e-5 relative, 1e-5 absolute.
+constexpr float kRtol = 1e-5f, kAtol = 1e-5f;
+
+struct Conv1dCase {
+  int64_t n, cin, l, cout, k, stride, padding, dilation, groups;
+};
+
+TEST(ConvTest, Conv1dMatchesTorch) {
+  const std::vector<Conv1dCase> cases = {
+      {1, 1, 20, 4, 10, 5, 0, 1, 1},  // wav2vec2's first layer, shrunk
+      {2, 3, 11, 5, 3, 1, 1, 1, 1},   {2, 4, 13, 6, 3, 2, 2, 2, 2},
+      {1, 8, 9, 8, 4, 1, 2, 1, 4},    // a grouped "positional" conv with even kernel
+      {3, 6, 7, 6, 1, 1, 0, 1, 1},    // pointwise
+      {2, 6, 15, 12, 5, 1, 4, 2, 3}};
+  for (const Conv1dCase &c : cases) {
+    Conv1dOptions o;
+    o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
+    Var x = In({c.n, c.cin, c.l}, 1), w = In({c.cout, c.cin / c.groups, c.k}, 2),
+        b = In({c.cout}, 3);
+    auto f = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], v[2], o); };
+    std::string p = "{\"stride\": " + std::to_string(c.stride) + ", \"padding\": " +
+                    std::to_string(c.padding) + ", \"dilation\": " + std::to_string(c.dilation) +
+                    ", \"groups\": " + std::to_string(c.groups) + "}";
+    VOX_CHECK_TORCH({"conv1d", p, {x, w, b}}, f, kRtol, kAtol);
+    test::CheckGradients(f, {x, w, b}, 1e-2f, 1e-2f, 3e-3f, "conv1d " + p);
+    auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
+    VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
+  }
+  EXPECT_THROW(Conv1d(In({1, 2, 3}, 1), In({4, 2, 5}, 2), Var()), Error);  // too short
+  EXPECT_THROW(Conv1d(In({1, 3, 9}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
+}
+
+TEST(ConvTest, Conv2dMatchesTorch) {
+  struct Case {
+    Shape x, w;
+    Conv2dOptions o;
+  };
+  Conv2dOptions plain, strided, grouped;
+  strided.stride[0] = 2, strided.stride[1] = 1, strided.padding[0] = 1, strided.padding[1] = 1;
+  grouped.groups = 2, grouped.dilation[1] = 2, grouped.padding[0] = 1;
+  for (const Case &c : {Case{{2, 3, 7, 6}, {4, 3, 3, 3}, plain},
+                        Case{{1, 2, 8, 5}, {3, 2, 3, 3}, strided},
+                        Case{{2, 4, 5, 7}, {6, 2, 3, 2}, grouped},
+                        Case{{1, 3, 4, 4}, {5, 3, 1, 1}, plain}}) {
+    Var x = In(c.x, 4), w = In(c.w, 5), b = In({c.w.Dim(0)}, 6);
+    auto f = [&](const std::vector<Var> &v) { return Conv2d(v[0], v[1], v[2], c.o); };
+    auto pair = [](const int64_t *v) {
+      return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + "]";
+    };
+    std::string p = "{\"stride\": " + pair(c.o.stride) + ", \"padding\": " + pair(c.o.padding) +
+                    ", \"dilation\": " + pair(c.o.dilation) +
+                    ", \"groups\": " + std::to_string(c.o.groups) + "}";
+    VOX_CHECK_TORCH({"conv2d", p, {x, w, b}}, f, kRtol, kAtol);
+    test::CheckGradients(f, {x, w, b}, 1e-2f, 1e-2f, 3e-3f, "conv2d " + p);
+  }
+}
+
+TEST(ConvTest, PoolingMatchesTorch) {
+  Var x1 = In({2, 3, 11}, 7), x2 = In({2, 2, 7, 6}, 8);
+  for (auto kp : std::vector<std::array<int64_t, 3>>{{3, 2, 1}, {2, 2, 0}, {3, 1, 0}}) {
+    std::string p = "{\"kernel\": " + std::to_string(kp[0]) + ", \"stride\": " +
+                    std::to_string(kp[1]) + ", \"padding\": " + std::to_string(kp[2]) + "}";
+    auto mx1 = [&](const std::vector<Var> &v) { return MaxPool1d(v[0], kp[0], kp[1], kp[2]); };
+    auto av1 = [&](const std::vector<Var> &v) { return AvgPool1d(v[0], kp[0], kp[1], kp[2]); };
+    auto mx2 = [&](const std::vector<Var> &v) { return MaxPool2d(v[0], kp[0], kp[1], kp[2]); };
+    auto av2 = [&](const std::vector<Var> &v) { return AvgPool2d(v[0], kp[0], kp[1], kp[2]); };
+    VOX_CHECK_TORCH({"max_pool1d", p, {x1}}, mx1, kRtol, kAtol);
+    VOX_CHECK_TORCH({"avg_pool1d", p, {x1}}, av1, kRtol, kAtol);
+    VOX_CHECK_TORCH({"max_pool2d", p, {x2}}, mx2, kRtol, kAtol);
+    VOX_CHECK_TORCH({"avg_pool2d", p, {x2}}, av2, kRtol, kAtol);
+    test::CheckGradients(mx1, {x1}, 1e-3f);
+    test::CheckGradients(av2, {x2}, 1e-2f);
+  }
+}
+
+}  // namespace
+}  // namespace voxtools
