@@ -55,7 +55,7 @@ def stats_pool(x, lengths, p):
     for i in range(x.shape[0]):
         xi = x[i, :, :int(lengths[i].item())]
         mean = xi.mean(dim=1)
-        std = torch.sqrt(xi.var(dim=1, unbiased=p.get("unbiased", True)).clamp(min=p.get("eps", 1e-5)))
+        std = torch.sqrt(xi.var(dim=1, unbiased=p.get("unbiased", True)) + p.get("eps", 1e-7))
         outs.append(torch.cat([mean, std]))
     return torch.stack(outs)
 
