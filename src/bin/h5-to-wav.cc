@@ -17,6 +17,7 @@
 #include "io/holders.h"
 #include "io/kaldi-stream.h"
 #include "io/table.h"
+#include "io/wave-reader.h"
 
 namespace voxtools {
 namespace {
@@ -60,29 +61,6 @@ struct H5ToWavOptions {
            " max-errors=" + std::to_string(max_errors);
   }
 };
-
-// Reads dataset `key` as audio on the int16 scale. Throws Error with the reason.
-WaveData ReadWave(const H5File &file, const std::string &key, double default_rate) {
-  H5DatasetInfo info = file.Info(key);
-  if (info.shape.size() != 1 && info.shape.size() != 2)
-    VOX_ERR << "rank " << info.shape.size() << " is not audio ([samples] or [channels, samples])";
-  double rate = default_rate;
-  file.GetAttribute(key, "sample_rate", &rate);
-  if (!(rate > 0)) VOX_ERR << "no sample_rate attribute (give --sample-rate)";
-  double full_scale = 32768.0;
-  if (info.type != H5Type::kInt16 && info.type != H5Type::kInt32) full_scale = 1.0;
-  file.GetAttribute(key, "full_scale", &full_scale);
-  if (!(full_scale > 0)) VOX_ERR << "attribute full_scale is " << full_scale;
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-  file.Read(key, &shape, &data);
-  const int64_t channels = shape.size() == 1 ? 1 : shape[0], samples = shape.back();
-  if (channels * samples == 0) VOX_ERR << "no samples";
-  Matrix<float> m(channels, samples);
-  const float scale = static_cast<float>(32768.0 / full_scale);
-  for (int64_t i = 0; i < m.NumElements(); i++) m.Data()[i] = data[i] * scale;
-  return WaveData(static_cast<float>(rate), m);
-}
 
 // Creates every folder on the way to `path` (a file name).
 void MakeParentDirs(const std::string &path) {
@@ -144,7 +122,7 @@ int Run(int argc, char *argv[]) {
     progress.Tick();
     WaveData wave;
     try {
-      wave = ReadWave(file, key, default_rate);
+      wave = ReadH5Wave(file, key, default_rate);
     } catch (const Error &e) {
       VOX_WARN << "dataset " << key << " in " << h5_filename << ": " << e.what();
       num_err++;

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/text-utils.h"
+#include "io/h5-file.h"
 #include "io/holders.h"
 #include "io/kaldi-stream.h"
 #include "io/table-spec.h"
@@ -70,6 +71,33 @@ std::vector<Segment> ReadSegments(const std::string &rxfilename) {
 
 }  // namespace
 
+WaveData ReadH5Wave(const H5File &file, const std::string &key, double default_rate) {
+  H5DatasetInfo info = file.Info(key);
+  if (info.shape.size() != 1 && info.shape.size() != 2)
+    VOX_ERR << "rank " << info.shape.size() << " is not audio ([samples] or [channels, samples])";
+  double rate = default_rate;
+  file.GetAttribute(key, "sample_rate", &rate);
+  if (!(rate > 0)) VOX_ERR << "no sample_rate attribute";
+  // Integer samples are on the int16 scale; floats, as torchaudio and soundfile write them,
+  // in [-1, 1).
+  double full_scale = info.type == H5Type::kInt16 || info.type == H5Type::kInt32 ? 32768.0 : 1.0;
+  file.GetAttribute(key, "full_scale", &full_scale);
+  if (!(full_scale > 0)) VOX_ERR << "attribute full_scale is " << full_scale;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+  file.Read(key, &shape, &data);
+  const int64_t channels = shape.size() == 1 ? 1 : shape[0], samples = shape.back();
+  if (channels * samples == 0) VOX_ERR << "no samples";
+  Matrix<float> m(channels, samples);
+  const float scale = static_cast<float>(32768.0 / full_scale);
+  for (int64_t i = 0; i < m.NumElements(); i++) {
+    float v = data[i] * scale;
+    if (!std::isfinite(v)) VOX_ERR << "sample " << i << " is " << data[i];
+    m.Data()[i] = v;
+  }
+  return WaveData(static_cast<float>(rate), m);
+}
+
 void WaveReaderOptions::Register(OptionsItf *opts) {
   opts->Register("segments", &segments,
                  "Kaldi segments file (<utt> <recording> <start-s> <end-s> [<channel>]); if "
@@ -107,7 +135,11 @@ struct WaveReader::Impl {
   std::vector<ScpEntry> scp;
   std::unordered_map<std::string, size_t> scp_index;
   Input input;  // reused: consecutive "archive:offset" entries keep one open file
-  // ark/h5: a sequential reader, or a random-access one for segments.
+  // h5: the file, its dataset keys, and the root's sample_rate (0 if none).
+  std::unique_ptr<H5File> h5;
+  std::vector<std::string> h5_keys;
+  double h5_rate = 0;
+  // ark: a sequential reader, or a random-access one for segments.
   std::unique_ptr<SequentialTableReader<WaveHolder>> sequential;
   std::unique_ptr<RandomAccessTableReader<WaveHolder>> random;
   bool sequential_started = false;
@@ -143,6 +175,17 @@ struct WaveReader::Impl {
     }
   }
 
+  // Reads dataset `key` of the h5 input; on failure fills *error (naming the key).
+  void ReadH5Entry(const std::string &key, WaveData *wave, std::string *error) {
+    try {
+      *wave = ReadH5Wave(*h5, key, h5_rate);
+    } catch (const Error &e) {
+      *error = key + ": cannot read audio from dataset " + key + " of " + h5->Path() + ": " +
+               Reason(e);
+      *wave = WaveData();
+    }
+  }
+
   // Loads `key` as the current recording (segments mode), unless it already is.
   void LoadRecording(const std::string &key) {
     if (recording_loaded && recording_key == key) return;
@@ -159,6 +202,14 @@ struct WaveReader::Impl {
         return;
       }
       ReadScpEntry(scp[it->second], &recording, &recording_error);
+      return;
+    }
+    if (spec.type == TableType::kH5) {
+      if (!h5->HasDataset(key)) {
+        recording_error = "recording " + key + " is not in " + rspecifier;
+        return;
+      }
+      ReadH5Entry(key, &recording, &recording_error);
       return;
     }
     try {
@@ -254,6 +305,10 @@ WaveReader::WaveReader(const std::string &wav_rspecifier, const WaveReaderOption
         if (!d.scp_index.emplace(d.scp[i].key, i).second)
           VOX_ERR << "Duplicate key " << d.scp[i].key << " in " << wav_rspecifier;
     }
+  } else if (d.spec.type == TableType::kH5) {
+    d.h5 = std::make_unique<H5File>(d.spec.filename, H5File::Mode::kRead);
+    d.h5->GetAttribute("", "sample_rate", &d.h5_rate);
+    if (!d.use_segments) d.h5_keys = d.h5->ListDatasets();
   } else if (d.use_segments) {
     d.random = std::make_unique<RandomAccessTableReader<WaveHolder>>(wav_rspecifier);
   } else {
@@ -266,6 +321,7 @@ WaveReader::~WaveReader() = default;
 int64_t WaveReader::NumItems() const {
   if (impl_->use_segments) return static_cast<int64_t>(impl_->segments.size());
   if (impl_->spec.type == TableType::kScript) return static_cast<int64_t>(impl_->scp.size());
+  if (impl_->spec.type == TableType::kH5) return static_cast<int64_t>(impl_->h5_keys.size());
   return 0;
 }
 
@@ -297,6 +353,13 @@ bool WaveReader::Next(std::string *key, WaveData *wave, std::string *error) {
     *key = entry.key;
     d.ReadScpEntry(entry, &whole, error);
     if (error->empty()) d.Finish(entry.key, d.opts.channel, &whole, wave, error);
+    return true;
+  }
+  if (d.spec.type == TableType::kH5) {
+    if (d.pos >= d.h5_keys.size()) return false;
+    *key = d.h5_keys[d.pos++];
+    d.ReadH5Entry(*key, &whole, error);
+    if (error->empty()) d.Finish(*key, d.opts.channel, &whole, wave, error);
     return true;
   }
   if (d.sequential_started) d.sequential->Next();

@@ -31,6 +31,13 @@ setup() {
   [ "$(head -c 12 bin.ark | od -An -c | tr -s ' ')" = " a _ s p e e c h \0 B 004" ]
 }
 
+@test "wav-to-duration: h5 input written by wav-to-h5 (int16 and float32)" {
+  wav-to-h5 scp:wav.scp i.h5
+  wav-to-h5 --format=float32 scp:wav.scp f.h5
+  wav-to-duration h5:i.h5 ark,t:- | cmp - durations.txt
+  wav-to-duration h5:f.h5 ark,t:- | cmp - durations.txt
+}
+
 @test "wav-to-duration: segments give each segment's length" {
   printf 's1 a_speech 0.1 0.5\ns2 a_speech 1.0 -1\ns3 e_stereo 0 0.25\n' > segments
   run wav-to-duration --segments=segments scp:wav.scp ark,t:-

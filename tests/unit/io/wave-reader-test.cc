@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "io/h5-file.h"
 
 namespace voxtools {
 namespace {
@@ -206,6 +207,51 @@ TEST_F(WaveReaderTest, ArchiveInOrder) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].error, "");
   EXPECT_TRUE(items[0].wave.Data() == ReadWav(Wav("e_stereo")).Data());
+}
+
+// h5: input goes through ReadH5Wave: int16 as is, float32 in [-1, 1) (or as full_scale says),
+// a dataset that is not audio is an error for its key only.
+TEST_F(WaveReaderTest, Hdf5InputWithScalesAndPerKeyErrors) {
+  std::string path = dir_ + "/w.h5";
+  {
+    H5File f(path, H5File::Mode::kTruncate);
+    f.SetAttribute("", "sample_rate", 8000.0);
+    std::vector<int16_t> pcm = {100, -200, 300, 32767};
+    f.Write("int", {4}, pcm.data());
+    std::vector<float> unit = {0.5f, -1.0f, 0.25f, 0.0f, 0.125f, 0.0f};
+    f.Write("float", {2, 3}, unit.data());
+    f.SetAttribute("float", "sample_rate", 16000.0);
+    std::vector<float> scaled = {100.0f, -200.0f};
+    f.Write("scaled", {2}, scaled.data());
+    f.SetAttribute("scaled", "full_scale", 32768.0);
+    std::vector<int16_t> cube(8);
+    f.Write("cube", {2, 2, 2}, cube.data());
+    f.Close();
+  }
+  WaveReaderOptions opts;
+  opts.channel = -2;
+  EXPECT_EQ(WaveReader("h5:" + path, opts).NumItems(), 4);
+  std::vector<Item> items = ReadAll("h5:" + path, opts);
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0].key, "int");
+  EXPECT_EQ(items[0].wave.SampFreq(), 8000.0f);  // the root's rate
+  EXPECT_EQ(items[0].wave.Data()(0, 3), 32767.0f);
+  EXPECT_EQ(items[1].wave.SampFreq(), 16000.0f);
+  ASSERT_EQ(items[1].wave.NumChannels(), 2);
+  EXPECT_EQ(items[1].wave.Data()(0, 0), 16384.0f);
+  EXPECT_EQ(items[1].wave.Data()(0, 1), -32768.0f);
+  EXPECT_EQ(items[1].wave.Data()(1, 2), 0.0f);
+  EXPECT_EQ(items[2].wave.Data()(0, 1), -200.0f);
+  EXPECT_TRUE(Contains(items[3].error, "cube: cannot read audio")) << items[3].error;
+  EXPECT_TRUE(Contains(items[3].error, "rank 3")) << items[3].error;
+  // Segments over h5 (random access by dataset name).
+  opts.segments = Write("segments", "s int 0.00025 -1\nt none 0 1\n");
+  items = ReadAll("h5:" + path, opts);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].error, "");
+  ASSERT_EQ(items[0].wave.Data().NumCols(), 2);  // samples 2..3 at 8 kHz
+  EXPECT_EQ(items[0].wave.Data()(0, 0), 300.0f);
+  EXPECT_TRUE(Contains(items[1].error, "recording none is not in")) << items[1].error;
 }
 
 }  // namespace
