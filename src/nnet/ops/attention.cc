@@ -1,0 +1,179 @@
+// src/nnet/ops/attention.cc
+// For each (batch, head) and block of queries Qb (nb x D):
+//   S = scale Qb K^T + bias_b   (nb x Tk), masked keys -> -inf
+//   P = softmax(S) by rows;  Ob = P V.
+// Backward, per block, with P recomputed from the saved q, k, bias:
+//   dP = dOb V^T;  dS = P o (dP - rowsum(dOb o Ob));
+//   dQb = scale dS K;  dK += scale dS^T Qb;  dV += P^T dOb;  dbias_b += dS.
+#include "nnet/ops/attention.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "matrix/gemm.h"
+#include "nnet/ops/kernels.h"
+
+namespace voxtools {
+namespace {
+
+// Queries per block: a 64 x Tk score block per step (300 frames: 77 KB, in L2).
+constexpr int64_t kBlock = 64;
+
+struct AttnGeom {
+  int64_t b = 0, h = 0, tq = 0, tk = 0, d = 0, dv = 0;
+  int64_t bias_b = 0, bias_h = 0;  // bias strides per batch / head (0 = broadcast)
+  bool has_bias = false, has_mask = false;
+  float scale = 1.0f;
+};
+
+// Fills s (nb x tk) with softmax probabilities for query rows [q0, q0 + nb) of head (bi, hi).
+void BlockProbs(const AttnGeom &g, int64_t bi, int64_t hi, int64_t q0, int64_t nb,
+                const float *q, const float *k, const float *bias, const float *mask, float *s) {
+  const float *qb = q + ((bi * g.h + hi) * g.tq + q0) * g.d;
+  const float *kh = k + (bi * g.h + hi) * g.tk * g.d;
+  Sgemm(Trans::kNo, Trans::kYes, nb, g.tk, g.d, g.scale, qb, g.d, kh, g.d, 0.0f, s, g.tk);
+  const float *bb = g.has_bias ? bias + bi * g.bias_b + hi * g.bias_h + q0 * g.tk : nullptr;
+  const float *mb = g.has_mask ? mask + bi * g.tk : nullptr;
+  for (int64_t r = 0; r < nb; r++) {
+    float *row = s + r * g.tk;
+    if (bb) {
+      const float *br = bb + r * g.tk;
+      for (int64_t j = 0; j < g.tk; j++) row[j] += br[j];
+    }
+    if (mb)
+      for (int64_t j = 0; j < g.tk; j++)
+        if (mb[j] != 0.0f) row[j] = -std::numeric_limits<float>::infinity();
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < g.tk; j++) m = std::max(m, row[j]);
+    if (std::isinf(m)) {  // every key masked
+      for (int64_t j = 0; j < g.tk; j++) row[j] = 0.0f;
+      continue;
+    }
+    double sum = 0;
+    for (int64_t j = 0; j < g.tk; j++) {
+      row[j] = std::exp(row[j] - m);
+      sum += row[j];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int64_t j = 0; j < g.tk; j++) row[j] *= inv;
+  }
+}
+
+class AttentionNode : public Node {
+ public:
+  AttentionNode(const AttnGeom &g, const Var &q, const Var &k, const Var &v, const Var &bias,
+                Tensor mask, Tensor out)
+      : Node({q, k, v, bias}), g_(g), mask_(mask), out_(out) {}
+  const char *Name() const override { return "Attention"; }
+  void Backward(const Tensor &gout) override {
+    const AttnGeom &g = g_;
+    const float *q = inputs_[0].value().Data(), *k = inputs_[1].value().Data(),
+                *v = inputs_[2].value().Data();
+    const float *bias = g.has_bias ? inputs_[3].value().Data() : nullptr;
+    const float *mask = g.has_mask ? mask_.Data() : nullptr;
+    Tensor gq(inputs_[0].shape()), gk(inputs_[1].shape()), gv(inputs_[2].shape());
+    Tensor gbias;
+    const bool want_bias = g.has_bias && NeedsGrad(3);
+    if (want_bias) gbias = Tensor(inputs_[3].shape());
+    std::vector<float> p(kBlock * g.tk), dp(kBlock * g.tk), rowdot(kBlock);
+    for (int64_t bi = 0; bi < g.b; bi++)
+      for (int64_t hi = 0; hi < g.h; hi++) {
+        const int64_t head = bi * g.h + hi;
+        const float *kh = k + head * g.tk * g.d, *vh = v + head * g.tk * g.dv;
+        for (int64_t q0 = 0; q0 < g.tq; q0 += kBlock) {
+          const int64_t nb = std::min(kBlock, g.tq - q0);
+          BlockProbs(g, bi, hi, q0, nb, q, k, bias, mask, p.data());
+          const float *go = gout.Data() + (head * g.tq + q0) * g.dv;
+          const float *ob = out_.Data() + (head * g.tq + q0) * g.dv;
+          const float *qb = q + (head * g.tq + q0) * g.d;
+          // dV += P^T dO
+          Sgemm(Trans::kYes, Trans::kNo, g.tk, g.dv, nb, 1.0f, p.data(), g.tk, go, g.dv, 1.0f,
+                gv.Data() + head * g.tk * g.dv, g.dv);
+          // dP = dO V^T, then dS in place.
+          Sgemm(Trans::kNo, Trans::kYes, nb, g.tk, g.dv, 1.0f, go, g.dv, vh, g.dv, 0.0f,
+                dp.data(), g.tk);
+          for (int64_t r = 0; r < nb; r++) {
+            double s = 0;
+            for (int64_t c = 0; c < g.dv; c++) s += double(go[r * g.dv + c]) * ob[r * g.dv + c];
+            const float rd = static_cast<float>(s);
+            float *dr = dp.data() + r * g.tk;
+            const float *pr = p.data() + r * g.tk;
+            for (int64_t j = 0; j < g.tk; j++) dr[j] = pr[j] * (dr[j] - rd);
+          }
+          if (want_bias) {
+            float *gb = gbias.Data() + bi * g.bias_b + hi * g.bias_h + q0 * g.tk;
+            for (int64_t i = 0; i < nb * g.tk; i++) gb[i] += dp[i];
+          }
+          // dQ = scale dS K;  dK += scale dS^T Q.
+          Sgemm(Trans::kNo, Trans::kNo, nb, g.d, g.tk, g.scale, dp.data(), g.tk, kh, g.d, 0.0f,
+                gq.Data() + (head * g.tq + q0) * g.d, g.d);
+          Sgemm(Trans::kYes, Trans::kNo, g.tk, g.d, nb, g.scale, dp.data(), g.tk, qb, g.d, 1.0f,
+                gk.Data() + head * g.tk * g.d, g.d);
+        }
+      }
+    if (NeedsGrad(0)) inputs_[0].AccumulateGrad(gq);
+    if (NeedsGrad(1)) inputs_[1].AccumulateGrad(gk);
+    if (NeedsGrad(2)) inputs_[2].AccumulateGrad(gv);
+    if (want_bias) inputs_[3].AccumulateGrad(gbias);
+  }
+  void Release() override {
+    Node::Release();
+    mask_ = Tensor();
+    out_ = Tensor();
+  }
+
+ private:
+  AttnGeom g_;
+  Tensor mask_, out_;
+};
+
+}  // namespace
+
+Var Attention(const Var &q, const Var &k, const Var &v, const Var &bias,
+              const Tensor &key_padding_mask, float scale) {
+  if (q.Rank() != 4 || k.Rank() != 4 || v.Rank() != 4 || k.Dim(0) != q.Dim(0) ||
+      k.Dim(1) != q.Dim(1) || k.Dim(3) != q.Dim(3) || v.Dim(0) != q.Dim(0) ||
+      v.Dim(1) != q.Dim(1) || v.Dim(2) != k.Dim(2))
+    VOX_ERR << "Attention: q " << q.shape().ToString() << ", k " << k.shape().ToString()
+            << ", v " << v.shape().ToString() << " (expected (B, H, T, D) with matching B, H, Tk)";
+  AttnGeom g;
+  g.b = q.Dim(0), g.h = q.Dim(1), g.tq = q.Dim(2), g.tk = k.Dim(2), g.d = q.Dim(3), g.dv = v.Dim(3);
+  g.scale = scale > 0 ? scale : 1.0f / std::sqrt(static_cast<float>(g.d));
+  if (bias.Defined()) {
+    const Shape &s = bias.shape();
+    if (s.Rank() != 4 || (s.Dim(0) != 1 && s.Dim(0) != g.b) || (s.Dim(1) != 1 && s.Dim(1) != g.h) ||
+        s.Dim(2) != g.tq || s.Dim(3) != g.tk)
+      VOX_ERR << "Attention: bias " << s.ToString() << " for scores (" << g.b << ", " << g.h
+              << ", " << g.tq << ", " << g.tk << ")";
+    g.has_bias = true;
+    g.bias_h = s.Dim(1) == 1 ? 0 : g.tq * g.tk;
+    g.bias_b = s.Dim(0) == 1 ? 0 : s.Dim(1) * g.tq * g.tk;
+  }
+  if (key_padding_mask.Defined()) {
+    if (key_padding_mask.Rank() != 2 || key_padding_mask.Dim(0) != g.b ||
+        key_padding_mask.Dim(1) != g.tk)
+      VOX_ERR << "Attention: key padding mask " << key_padding_mask.shape().ToString()
+              << ", expected (" << g.b << ", " << g.tk << ")";
+    g.has_mask = true;
+  }
+  Tensor out = Tensor::Empty({g.b, g.h, g.tq, g.dv});
+  const float *pq = q.value().Data(), *pk = k.value().Data(), *pv = v.value().Data();
+  const float *pb = g.has_bias ? bias.value().Data() : nullptr;
+  const float *pm = g.has_mask ? key_padding_mask.Data() : nullptr;
+  std::vector<float> s(kBlock * g.tk);
+  for (int64_t bi = 0; bi < g.b; bi++)
+    for (int64_t hi = 0; hi < g.h; hi++) {
+      const int64_t head = bi * g.h + hi;
+      for (int64_t q0 = 0; q0 < g.tq; q0 += kBlock) {
+        const int64_t nb = std::min(kBlock, g.tq - q0);
+        BlockProbs(g, bi, hi, q0, nb, pq, pk, pb, pm, s.data());
+        Sgemm(Trans::kNo, Trans::kNo, nb, g.dv, g.tk, 1.0f, s.data(), g.tk,
+              pv + head * g.tk * g.dv, g.dv, 0.0f, out.Data() + (head * g.tq + q0) * g.dv, g.dv);
+      }
+    }
+  if (!ShouldRecord({&q, &k, &v, &bias})) return Var(out);
+  return Record(out, std::make_shared<AttentionNode>(g, q, k, v, bias, key_padding_mask, out));
+}
+
+}  // namespace voxtools
