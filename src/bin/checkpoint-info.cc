@@ -85,9 +85,8 @@ int Run(int argc, char *argv[]) {
   Checkpoint ckpt = ReadCheckpoint(path);
   int64_t num_elements = 0, num_nonfinite = 0;
   for (const CheckpointTensor &t : ckpt.tensors) num_elements += t.NumElements();
-  std::cout << "format: "
-            << (ckpt.format == CheckpointFormat::kSafetensors ? "safetensors" : "torch-zip")
-            << "\ntensors: " << ckpt.tensors.size() << " (" << num_elements << " elements)\n";
+  std::cout << "format: " << CheckpointFormatName(ckpt.format) << "\ntensors: "
+            << ckpt.tensors.size() << " (" << num_elements << " elements)\n";
   if (opts.print_tensors) {
     for (const CheckpointTensor &t : ckpt.tensors) {
       int64_t bad = 0;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "base/log.h"
@@ -32,6 +33,15 @@ const char *DTypeName(TensorDType dtype) {
     case TensorDType::kInt8: return "int8";
     case TensorDType::kUInt8: return "uint8";
     case TensorDType::kBool: return "bool";
+  }
+  return "?";
+}
+
+const char *CheckpointFormatName(CheckpointFormat format) {
+  switch (format) {
+    case CheckpointFormat::kSafetensors: return "safetensors";
+    case CheckpointFormat::kTorchZip: return "torch-zip";
+    case CheckpointFormat::kTorchLegacy: return "torch-legacy";
   }
   return "?";
 }
@@ -246,37 +256,23 @@ void GatherStrided(const uint8_t *storage, TensorDType dtype, const TorchTensorR
   }
 }
 
-class TorchZipLoader {
+// The bytes of storage i of a pickle (an index into TorchPickle::storages), already checked
+// to hold exactly that storage's numel elements.
+using StorageLookup = std::function<ByteSpan(size_t)>;
+
+// Picks the state dict out of an unpickled torch object (see checkpoint.h), and turns each of
+// its tensors into a CheckpointTensor.
+class TorchStateBuilder {
  public:
-  TorchZipLoader(const uint8_t *data, size_t size, const std::string &what)
-      : zip_(data, size, what), what_(what),
+  TorchStateBuilder(const std::string &what, size_t file_size)
+      : what_(what),
         // Total elements the tensors may expand to: the file size (every byte an element)
         // plus 64 M for broadcast (stride-0) views, which torch can save but which are
         // never large in a real checkpoint. Bounds what a small hostile file can allocate.
-        budget_(static_cast<int64_t>(size) + (int64_t{1} << 26)) {}
+        budget_(static_cast<int64_t>(file_size) + (int64_t{1} << 26)) {}
 
-  void Load(Checkpoint *out) {
-    out->format = CheckpointFormat::kTorchZip;
-    const ZipEntry *pkl = nullptr;
-    for (const ZipEntry &e : zip_.Entries()) {
-      size_t slash = e.name.find('/');
-      if (slash != std::string::npos && e.name.compare(slash, std::string::npos, "/data.pkl") == 0) {
-        if (pkl != nullptr) VOX_ERR << what_ << ": more than one data.pkl in the ZIP archive";
-        pkl = &e;
-        prefix_ = e.name.substr(0, slash);
-      }
-    }
-    if (pkl == nullptr)
-      VOX_ERR << what_ << ": ZIP archive without <name>/data.pkl (not a torch.save file)";
-    if (const ZipEntry *bo = zip_.Find(prefix_ + "/byteorder")) {
-      ByteSpan b = zip_.Read(*bo);
-      if (std::string(reinterpret_cast<const char *>(b.data), b.size) != "little")
-        VOX_ERR << what_ << ": tensors saved big-endian are not supported";
-    }
-    ByteSpan p = zip_.Read(*pkl);
-    TorchPickle pickle = ParseTorchPickle(p.data, p.size, what_ + ":" + pkl->name);
+  void Build(const TorchPickle &pickle, const StorageLookup &lookup, Checkpoint *out) {
     const PickleValue &root = pickle.root;
-
     const PickleValue *state = nullptr;
     std::string state_key;
     if (root.IsTensorDict()) {
@@ -298,7 +294,8 @@ class TorchZipLoader {
     if (state != &root) {
       for (const auto &e : root.entries) {
         std::string key = e.first.type == PickleValue::Type::kString
-                              ? e.first.string_value : PickleToJson(e.first, pickle).ToString();
+                              ? e.first.string_value
+                              : PickleToJson(e.first, pickle).ToString();
         if (key == state_key) continue;
         JsonValue value = PickleToJson(e.second, pickle);
         if (key == "cfg" || (key == "args" && root.Find("cfg") == nullptr))
@@ -307,24 +304,15 @@ class TorchZipLoader {
           out->metadata.Set(key, std::move(value));
       }
     }
-    for (const auto &e : state->entries) out->Add(Materialize(e.first.string_value, e.second.tensor, pickle));
+    for (const auto &e : state->entries)
+      out->Add(Materialize(e.first.string_value, e.second.tensor, pickle, lookup));
   }
 
  private:
   CheckpointTensor Materialize(const std::string &name, const TorchTensorRef &ref,
-                               const TorchPickle &pickle) {
+                               const TorchPickle &pickle, const StorageLookup &lookup) {
     const TorchStorageRef &storage = pickle.storages.at(ref.storage);
-    const std::string entry_name = prefix_ + "/data/" + storage.key;
-    const ZipEntry *entry = zip_.Find(entry_name);
-    if (entry == nullptr)
-      VOX_ERR << what_ << ": tensor '" << name << "' needs storage " << entry_name
-              << ", which the archive lacks";
-    ByteSpan bytes = Storage(*entry);
-    const int esize = DTypeSize(storage.dtype);
-    if (bytes.size % esize != 0 || bytes.size / esize != static_cast<uint64_t>(storage.numel))
-      VOX_ERR << what_ << ": storage " << entry_name << " has " << bytes.size
-              << " bytes, expected " << storage.numel << " " << DTypeName(storage.dtype)
-              << " elements";
+    ByteSpan bytes = lookup(ref.storage);
     CheckpointTensor t;
     t.name = name;
     t.dtype = storage.dtype;
@@ -352,21 +340,116 @@ class TorchZipLoader {
     return t;
   }
 
-  // Each storage's CRC is checked once, however many tensors view it.
-  ByteSpan Storage(const ZipEntry &entry) {
-    auto it = storages_.find(entry.name);
-    if (it != storages_.end()) return it->second;
-    ByteSpan span = zip_.Read(entry);
-    storages_.emplace(entry.name, span);
-    return span;
-  }
-
-  ZipReader zip_;
   std::string what_;
-  std::string prefix_;
   int64_t budget_;
-  std::unordered_map<std::string, ByteSpan> storages_;
 };
+
+void CheckStorageSize(const TorchStorageRef &storage, uint64_t nbytes, const std::string &what,
+                      const std::string &where) {
+  const uint64_t esize = DTypeSize(storage.dtype);
+  if (nbytes % esize != 0 || nbytes / esize != static_cast<uint64_t>(storage.numel))
+    VOX_ERR << what << ": storage " << where << " has " << nbytes << " bytes, expected "
+            << storage.numel << " " << DTypeName(storage.dtype) << " elements";
+}
+
+// torch >= 1.6: a ZIP with <prefix>/data.pkl and one stored entry <prefix>/data/<key> per
+// storage (torch/serialization.py, _save).
+void LoadTorchZip(const uint8_t *data, size_t size, const std::string &what, Checkpoint *out) {
+  ZipReader zip(data, size, what);
+  const ZipEntry *pkl = nullptr;
+  std::string prefix;
+  for (const ZipEntry &e : zip.Entries()) {
+    size_t slash = e.name.find('/');
+    if (slash != std::string::npos &&
+        e.name.compare(slash, std::string::npos, "/data.pkl") == 0) {
+      if (pkl != nullptr) VOX_ERR << what << ": more than one data.pkl in the ZIP archive";
+      pkl = &e;
+      prefix = e.name.substr(0, slash);
+    }
+  }
+  if (pkl == nullptr)
+    VOX_ERR << what << ": ZIP archive without <name>/data.pkl (not a torch.save file)";
+  if (const ZipEntry *bo = zip.Find(prefix + "/byteorder")) {
+    ByteSpan b = zip.Read(*bo);
+    if (std::string(reinterpret_cast<const char *>(b.data), b.size) != "little")
+      VOX_ERR << what << ": tensors saved big-endian are not supported";
+  }
+  ByteSpan p = zip.Read(*pkl);
+  TorchPickle pickle = ParseTorchPickle(p.data, p.size, what + ":" + pkl->name);
+  // Each storage is read (and its CRC checked) once, however many tensors view it.
+  std::vector<ByteSpan> spans(pickle.storages.size());
+  std::vector<bool> have(pickle.storages.size(), false);
+  StorageLookup lookup = [&](size_t i) {
+    if (!have[i]) {
+      const std::string name = prefix + "/data/" + pickle.storages[i].key;
+      const ZipEntry *entry = zip.Find(name);
+      if (entry == nullptr) VOX_ERR << what << ": storage " << name << " is missing";
+      spans[i] = zip.Read(*entry);
+      CheckStorageSize(pickle.storages[i], spans[i].size, what, name);
+      have[i] = true;
+    }
+    return spans[i];
+  };
+  out->format = CheckpointFormat::kTorchZip;
+  TorchStateBuilder(what, size).Build(pickle, lookup, out);
+}
+
+// torch < 1.6 or _use_new_zipfile_serialization=False (torch/serialization.py, _legacy_save):
+// pickles of the magic number, the protocol version (1001) and sys_info, then the object,
+// then the sorted list of storage keys; then per key an int64 element count and the raw
+// elements.
+void LoadTorchLegacy(const uint8_t *data, size_t size, const std::string &what,
+                     Checkpoint *out) {
+  // The magic number is a 10-byte LONG1, which the int64-only unpickler refuses: skip it.
+  const size_t kMagicPickleSize = 15;
+  if (size < kMagicPickleSize || data[kMagicPickleSize - 1] != '.')
+    VOX_ERR << what << ": bad legacy torch.save header";
+  size_t pos = kMagicPickleSize, end = 0;
+  auto next = [&](const char *part) {
+    TorchPickle p = ParseTorchPickle(data + pos, size - pos, what + " (" + part + ")", &end);
+    pos += end;
+    return p;
+  };
+  TorchPickle version = next("protocol version");
+  if (version.root.type != PickleValue::Type::kInt || version.root.int_value != 1001)
+    VOX_ERR << what << ": unsupported legacy torch.save protocol version";
+  TorchPickle sys_info = next("sys_info");
+  const PickleValue *little = sys_info.root.Find("little_endian");
+  if (little != nullptr && !(little->type == PickleValue::Type::kBool && little->bool_value))
+    VOX_ERR << what << ": tensors saved big-endian are not supported";
+  TorchPickle pickle = next("object");
+  TorchPickle keys = next("storage keys");
+  if (keys.root.type != PickleValue::Type::kList)
+    VOX_ERR << what << ": legacy storage key list is missing";
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < pickle.storages.size(); i++) index[pickle.storages[i].key] = i;
+  std::vector<ByteSpan> spans(pickle.storages.size());
+  std::vector<bool> have(pickle.storages.size(), false);
+  for (const PickleValue &key : keys.root.items) {
+    auto it = key.type == PickleValue::Type::kString ? index.find(key.string_value) : index.end();
+    if (it == index.end()) VOX_ERR << what << ": legacy storage list names an unknown storage";
+    const TorchStorageRef &storage = pickle.storages[it->second];
+    if (size - pos < 8) VOX_ERR << what << ": truncated before storage " << storage.key;
+    uint64_t numel = 0;
+    for (int k = 7; k >= 0; k--) numel = (numel << 8) | data[pos + k];
+    pos += 8;
+    uint64_t nbytes;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(DTypeSize(storage.dtype)), &nbytes) ||
+        nbytes > size - pos)
+      VOX_ERR << what << ": storage " << storage.key << " runs past the end of the file "
+              << "(truncated?)";
+    CheckStorageSize(storage, nbytes, what, storage.key);
+    spans[it->second] = ByteSpan{data + pos, static_cast<size_t>(nbytes)};
+    have[it->second] = true;
+    pos += nbytes;
+  }
+  StorageLookup lookup = [&](size_t i) {
+    if (!have[i]) VOX_ERR << what << ": storage " << pickle.storages[i].key << " is missing";
+    return spans[i];
+  };
+  out->format = CheckpointFormat::kTorchLegacy;
+  TorchStateBuilder(what, size).Build(pickle, lookup, out);
+}
 
 std::string ReadTextFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
@@ -436,19 +519,15 @@ Checkpoint ReadCheckpointFromMemory(const uint8_t *data, size_t size, const std:
   ckpt.path = what;
   if (size == 0) VOX_ERR << what << " is empty";
   if (LooksLikeZip(data, size)) {
-    TorchZipLoader loader(data, size, what);
-    loader.Load(&ckpt);
+    LoadTorchZip(data, size, what, &ckpt);
   } else if (LooksLikeLegacyTorch(data, size)) {
-    VOX_ERR << what << " is in the legacy (non-ZIP) torch.save format of torch < 1.6 or "
-            << "_use_new_zipfile_serialization=False, which is not supported. Re-save it in "
-            << "the ZIP format, e.g. python3 -c \"import torch; torch.save(torch.load('"
-            << "old.pt'), 'new.pt')\" (only if you trust the file: torch.load runs code)";
+    LoadTorchLegacy(data, size, what, &ckpt);
   } else if (LooksLikeSafetensors(data, size)) {
     ckpt.format = CheckpointFormat::kSafetensors;
     ReadSafetensors(data, size, what, &ckpt);
   } else {
     VOX_ERR << what << " is not a checkpoint voxtools can read (expected a safetensors file "
-            << "or a torch.save ZIP archive; truncated?)";
+            << "or a torch.save file; truncated?)";
   }
   return ckpt;
 }

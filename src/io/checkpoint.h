@@ -8,9 +8,9 @@
 //   - a Hugging Face model folder: config.json plus model.safetensors, a sharded
 //     model.safetensors.index.json, or pytorch_model.bin;
 //   - a .safetensors file;
-//   - a torch.save file in the ZIP format (torch >= 1.6): a bare state dict (torchaudio,
+//   - a torch.save file in the ZIP format (torch >= 1.6) or the legacy format (torch < 1.6,
+//     _use_new_zipfile_serialization=False): a bare state dict (torchaudio,
 //     pytorch_model.bin), or the unilm/fairseq layout {'cfg': {...}, 'model': state_dict}.
-// The legacy (non-ZIP) torch.save format is refused with a message saying how to convert it.
 // The pickle inside a torch file is read by a restricted interpreter (torch-pickle.h) that
 // never runs code: a checkpoint naming any callable outside a small allowlist is refused.
 //
@@ -69,7 +69,9 @@ struct CheckpointTensor {
   std::string ShapeString() const;  // "[64, 32]"
 };
 
-enum class CheckpointFormat { kSafetensors, kTorchZip };
+enum class CheckpointFormat { kSafetensors, kTorchZip, kTorchLegacy };
+// "safetensors", "torch-zip", "torch-legacy".
+const char *CheckpointFormatName(CheckpointFormat format);
 
 struct Checkpoint {
   CheckpointFormat format = CheckpointFormat::kSafetensors;
@@ -97,7 +99,7 @@ struct Checkpoint {
 Checkpoint ReadCheckpoint(const std::string &path);
 
 // The same for a file already in memory; `what` names it in errors. Detects the format
-// from the content (ZIP, safetensors, legacy pickle).
+// from the content (ZIP, legacy torch pickle, safetensors).
 Checkpoint ReadCheckpointFromMemory(const uint8_t *data, size_t size, const std::string &what);
 
 }  // namespace voxtools

@@ -15,7 +15,7 @@
 #   protocol4.pt         a state dict pickled with protocol 4 (FRAME, STACK_GLOBAL, MEMOIZE)
 #   forbidden.pt         an object whose __reduce__ is (os.system, ('echo pwned',))
 #   forbidden4.pt        the same with pickle protocol 4 (STACK_GLOBAL)
-#   legacy.pt            _use_new_zipfile_serialization=False
+#   legacy.pt            dtypes.pt's state dict saved with _use_new_zipfile_serialization=False
 #   truncated.pt         the first 60% of dtypes.pt
 #   deflated.pt          dtypes.pt re-zipped with deflate compression
 import argparse
@@ -103,7 +103,7 @@ class Evil:
 
 torch.save({"w": torch.zeros(2), "evil": Evil()}, f"{out}/forbidden.pt")
 torch.save({"w": torch.zeros(2), "evil": Evil()}, f"{out}/forbidden4.pt", pickle_protocol=4)
-torch.save(small, f"{out}/legacy.pt", _use_new_zipfile_serialization=False)
+torch.save(dtypes, f"{out}/legacy.pt", _use_new_zipfile_serialization=False)
 
 with open(f"{out}/dtypes.pt", "rb") as f:
     data = f.read()

@@ -58,6 +58,7 @@ inline const std::vector<std::string> &ReferenceInputs() {
       "ssl:large_tiny",               "ssl:large_tiny/model.safetensors",
       "gen:dtypes.pt",                "gen:dtypes.safetensors",
       "gen:namespace.pt",             "gen:protocol4.pt",
+      "gen:legacy.pt",
   };
   return inputs;
 }
