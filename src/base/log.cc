@@ -45,7 +45,7 @@ LogMessage::~LogMessage() noexcept(false) {
       std::fprintf(stderr, "%s\n", text.c_str());
       return;
     }
-    throw Error(text);
+    throw Error(text, ss_.str());
   }
   std::fprintf(stderr, "%s\n", text.c_str());
   std::fflush(stderr);

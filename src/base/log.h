@@ -21,7 +21,15 @@ namespace voxtools {
 // The error every library throws for bad data or bad usage. Tools catch it in main().
 class Error : public std::runtime_error {
  public:
-  explicit Error(const std::string &what) : std::runtime_error(what) {}
+  // `what` is the whole line ("ERROR (tool:Function():file.cc:12) no such file"); `reason` is
+  // the message alone ("no such file"), for a caller that reports it in its own words, e.g.
+  // a per-item WARNING naming the key.
+  explicit Error(const std::string &what, const std::string &reason = "")
+      : std::runtime_error(what), reason_(reason.empty() ? what : reason) {}
+  const std::string &reason() const { return reason_; }
+
+ private:
+  std::string reason_;
 };
 
 enum class LogLevel { kError = -2, kWarning = -1, kInfo = 0 };

@@ -77,7 +77,7 @@ int Run(int argc, char *argv[]) {
         VOX_WARN << "utterance " << utt << ": flooring the variance (1e-20) of " << floored
                  << " dimension(s)";
     } catch (const Error &e) {
-      VOX_WARN << "utterance " << utt << ": " << ErrorReason(e);
+      VOX_WARN << "utterance " << utt << ": " << e.reason();
       num_errors++;
       continue;
     }

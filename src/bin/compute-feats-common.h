@@ -98,7 +98,7 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
                 << opts.frame.frame_length_ms << " ms)";
       if (subtract_mean) SubtractColumnMeans(&feats);
     } catch (const Error &e) {
-      VOX_WARN << "utterance " << key << ": " << ErrorReason(e);
+      VOX_WARN << "utterance " << key << ": " << e.reason();
       num_errors++;
       continue;
     }

@@ -10,16 +10,6 @@
 
 namespace voxtools {
 
-// The message of an Error without its "ERROR (where) " prefix, for a WARNING line.
-inline std::string ErrorReason(const Error &e) {
-  std::string what = e.what();
-  if (what.compare(0, 7, "ERROR (") == 0) {
-    size_t close = what.find(") ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
 // Kaldi's --subtract-mean: each column minus its mean over the utterance.
 inline void SubtractColumnMeans(Matrix<float> *feats) {
   for (int64_t c = 0; c < feats->NumCols(); c++) {

@@ -13,13 +13,8 @@ namespace voxtools {
 namespace internal {
 
 std::string ErrorReason(const std::exception &e) {
-  std::string what = e.what();
-  // LogMessage formats "ERROR (program:function():file.cc:12) message".
-  if (what.compare(0, 7, "ERROR (") == 0) {
-    size_t close = what.find(") ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
+  const Error *error = dynamic_cast<const Error *>(&e);
+  return error ? error->reason() : e.what();
 }
 
 bool ReadArchiveKey(std::istream &is, std::string *key) {

@@ -55,6 +55,7 @@ TEST(Log, ErrorThrowsWithMessageAndProgram) {
     std::string w = e.what();
     EXPECT_EQ(w.rfind("ERROR (my-tool:", 0), 0u) << w;
     EXPECT_NE(w.find("bad key 7"), std::string::npos);
+    EXPECT_EQ(e.reason(), "bad key 7");
   }
 }
 
