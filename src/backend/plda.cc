@@ -209,6 +209,26 @@ PldaEstimator::PldaEstimator(const PldaStats &stats) : stats_(stats) {
             << " speakers, " << stats.NumExamples()
             << " utterances): the within-class covariance cannot be estimated";
   const int64_t dim = stats.Dim();
+  // EM cannot recover from a singular total covariance (a constant or linearly dependent
+  // dimension, or fewer vectors than dimensions): the within-class covariance shrinks towards
+  // zero in that direction and the model blows up. Refuse it here with the reason.
+  Matrix<double> total(stats.offset_scatter_);
+  Vector<double> global_mean(stats.sum_);
+  for (int64_t c = 0; c < dim; c++) global_mean(c) /= stats.class_weight_;
+  for (const PldaStats::ClassInfo &info : stats.classes_) {
+    Vector<double> m(info.mean);
+    for (int64_t c = 0; c < dim; c++) m(c) -= global_mean(c);
+    AddOuterProduct(info.weight * info.num_examples, m, &total);
+  }
+  Vector<double> eig;
+  Matrix<double> u;
+  SymEig(total, &eig, &u);
+  if (!(eig(0) > 0.0) || eig(dim - 1) <= 1.0e-10 * eig(0))
+    VOX_ERR << "PLDA: the covariance of the training vectors is singular (eigenvalues from "
+            << eig(0) / stats.example_weight_ << " down to " << eig(dim - 1) / stats.example_weight_
+            << "): a constant or linearly dependent dimension, or fewer vectors ("
+            << stats.NumExamples() << ") than dimensions (" << dim << "); reduce the dimension "
+            << "(e.g. LDA) first";
   within_var_.Resize(dim, dim);
   between_var_.Resize(dim, dim);
   for (int64_t i = 0; i < dim; i++) within_var_(i, i) = between_var_(i, i) = 1.0;

@@ -22,6 +22,17 @@
 namespace voxtools {
 namespace backend_tool {
 
+// The message of an Error without its "ERROR (program:function():file:line) " prefix, for
+// wrapping it in a message that names the key.
+inline std::string ErrorText(const Error &e) {
+  const std::string what = e.what();
+  if (what.compare(0, 7, "ERROR (") == 0) {
+    const size_t end = what.find(") ");
+    if (end != std::string::npos) return what.substr(end + 2);
+  }
+  return what;
+}
+
 // A text map file given as an rspecifier ("ark:spk2utt", "ark,t:-") or a plain file name.
 inline std::string MapFileName(const std::string &spec) {
   if (ClassifyRspecifier(spec) == TableType::kArchive) return ParseRspecifier(spec).filename;
@@ -240,6 +251,70 @@ void ScoreTrials(const std::string &trials, const std::unordered_map<std::string
     VOX_ERR << num_errors << " trial(s) failed (--max-errors=" << max_errors << "); nothing written";
   if (num_done == 0) VOX_ERR << "no trials were scored";
   output.Close();
+}
+
+// Labelled scores for the metric tools: either one file of Kaldi's compute-eer input
+// ("<score> target|nontarget" lines), or a trials file ("enroll test target|nontarget") and
+// a score file ("enroll test score") joined on the key pair. A trial without a score is a
+// WARNING, counted; more than max_errors of them is an Error.
+struct LabeledScores {
+  std::vector<double> targets, nontargets;
+};
+inline LabeledScores LoadLabeledScores(const std::string &first, const std::string &second,
+                                       int64_t max_errors) {
+  LabeledScores out;
+  if (second.empty()) {
+    Input input(first);
+    std::string line;
+    int64_t n = 0;
+    while (std::getline(input.Stream(), line)) {
+      n++;
+      std::vector<std::string> f = SplitString(line, " \t\r", true);
+      if (f.empty()) continue;
+      float s = 0;
+      if (f.size() != 2)
+        VOX_ERR << "Invalid input line " << n << " (must have two fields: score target|nontarget): " << line;
+      if (!ConvertToFloat(f[0], &s) || std::isnan(s))
+        VOX_ERR << "Invalid input line " << n << " (first field must be a number): " << line;
+      if (f[1] == "target") out.targets.push_back(s);
+      else if (f[1] == "nontarget") out.nontargets.push_back(s);
+      else VOX_ERR << "Invalid input line " << n << " (second field must be 'target' or 'nontarget'): " << line;
+    }
+    input.Close();
+  } else {
+    const ScoreList scores = ReadScores(second);
+    std::unordered_map<std::string, int64_t> index;
+    for (size_t i = 0; i < scores.score.size(); i++) {
+      const std::string key = scores.enroll[i] + " " + scores.test[i];
+      if (!index.emplace(key, static_cast<int64_t>(i)).second)
+        VOX_ERR << "duplicate trial '" << key << "' in " << second;
+    }
+    TrialReader reader(first);
+    std::string enroll, test, label;
+    int64_t num_errors = 0;
+    while (reader.Next(&enroll, &test, &label)) {
+      if (label.empty())
+        VOX_ERR << "line " << reader.LineNumber() << " of " << first
+                << ": trials need a third field, target or nontarget";
+      const int is_target = ParseTrialLabel(label, reader);
+      auto it = index.find(enroll + " " + test);
+      if (it == index.end()) {
+        VOX_WARN << "no score for trial " << enroll << " " << test << " (line "
+                 << reader.LineNumber() << " of " << first << ")";
+        num_errors++;
+        continue;
+      }
+      // As read by Kaldi's compute-eer (float), so that ties and thresholds agree.
+      const double s = static_cast<float>(scores.score[it->second]);
+      (is_target ? out.targets : out.nontargets).push_back(s);
+    }
+    if (num_errors > max_errors)
+      VOX_ERR << num_errors << " trial(s) have no score (--max-errors=" << max_errors << ")";
+  }
+  if (out.targets.empty() && out.nontargets.empty()) VOX_ERR << "Empty input.";
+  if (out.targets.empty()) VOX_ERR << "No target scores seen.";
+  if (out.nontargets.empty()) VOX_ERR << "No non-target scores seen.";
+  return out;
 }
 
 }  // namespace backend_tool

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/parse-options.h"
 #include "base/tool-main.h"
+#include "bin/backend-tool-util.h"
 #include "io/kaldi-object.h"
 #include "io/table.h"
 
@@ -43,7 +44,7 @@ int Run(int argc, char *argv[]) {
       ApplyTransform(transform, v, &out);
     } catch (const Error &e) {
       VOX_ERR << "vector " << reader.Key() << " and transform " << transform_rxfilename << ": "
-              << e.what();
+              << backend_tool::ErrorText(e);
     }
     writer.Write(reader.Key(), out);
     num_done++;
