@@ -56,3 +56,26 @@ TEST(AffineTest, FiniteDifferences) {
 
 }  // namespace
 }  // namespace voxtools
+
+#include "nnet/ops/fused.h"
+
+namespace voxtools {
+namespace {
+
+TEST(AffineGeluTest, MatchesTorchInBothModes) {
+  auto f = [](const std::vector<Var> &x) { return AffineGelu(x[0], x[1], x[2]); };
+  VOX_CHECK_TORCH({"linear_gelu", "{}", {In({2, 7, 33}, 1), In({17, 33}, 2), In({17}, 3)}}, f,
+                  kRtol, kAtol);
+  test::CheckGradients(f, {In({3, 4}, 1), In({5, 4}, 2), In({5}, 3)});
+  // Inference (in-place GELU) gives the same values as training mode.
+  Var x = In({3, 9}, 4), w = In({6, 9}, 5), b = In({6}, 6);
+  Tensor a;
+  {
+    NoGradGuard no_grad;
+    a = AffineGelu(x, w, b).value();
+  }
+  test::ExpectTensorNear(a, AffineGelu(x, w, b).value(), 0, 0, "inference vs training");
+}
+
+}  // namespace
+}  // namespace voxtools
