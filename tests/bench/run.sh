@@ -108,3 +108,6 @@ row "h5 -> ark" cf h5:"$dir/in.h5" ark:"$dir/out.ark"
 row "h5 -> null" cf h5:"$dir/in.h5" ark:/dev/null
 row "scp -> ark" cf scp:"$dir/shuffled.scp" ark:"$dir/out.ark"
 echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS runs)"
+
+# Back-end trial scoring (PLDA, cosine) beside numpy: tests/bench/backend.sh.
+"$ROOT/tests/bench/backend.sh"
