@@ -17,6 +17,7 @@
 #include "io/holders.h"
 #include "io/kaldi-stream.h"
 #include "io/table.h"
+#include "io/wave-h5.h"
 #include "io/wave-reader.h"
 
 namespace voxtools {

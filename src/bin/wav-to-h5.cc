@@ -12,6 +12,7 @@
 #include "base/tool-main.h"
 #include "io/h5-file.h"
 #include "io/kaldi-stream.h"
+#include "io/wave-h5.h"
 #include "io/wave-reader.h"
 
 namespace voxtools {
@@ -34,7 +35,6 @@ const char *kUsage =
     "      wav-to-h5 --segments=data/dev/segments --compress=4 scp:data/dev/wav.scp dev.h5\n"
     "See also: h5-to-wav, wav-to-duration, copy-feats\n";
 
-enum class SampleFormat { kInt16, kFloat32 };
 
 struct WavToH5Options {
   std::string format = "int16";
@@ -56,8 +56,8 @@ struct WavToH5Options {
     if (compress < 0 || compress > 9) VOX_ERR << "--compress=" << compress << " is not in 0..9";
     if (max_errors < 0) VOX_ERR << "--max-errors=" << max_errors << " must be >= 0";
   }
-  SampleFormat Format() const {
-    return format == "float32" ? SampleFormat::kFloat32 : SampleFormat::kInt16;
+  WaveSampleFormat Format() const {
+    return format == "float32" ? WaveSampleFormat::kFloat32 : WaveSampleFormat::kInt16;
   }
   std::string ToString() const {
     return "WavToH5Options: format=" + format + " compress=" + std::to_string(compress) +
@@ -76,36 +76,6 @@ class TemporaryFile {
   std::string name_;
   bool kept_ = false;
 };
-
-// Writes one utterance; returns how many samples were clipped to the int16 range.
-int64_t WriteWave(const std::string &key, const WaveData &wave, SampleFormat format,
-                  H5File *file) {
-  const Matrix<float> &m = wave.Data();
-  std::vector<int64_t> shape = {m.NumRows(), m.NumCols()};
-  if (m.NumRows() == 1) shape = {m.NumCols()};
-  int64_t num_clipped = 0;
-  if (format == SampleFormat::kInt16) {
-    std::vector<int16_t> samples(m.NumElements());
-    for (int64_t i = 0; i < m.NumElements(); i++) {
-      float v = std::nearbyint(m.Data()[i]);
-      if (v > 32767.0f || v < -32768.0f) {
-        num_clipped++;
-        v = v > 0 ? 32767.0f : -32768.0f;
-      }
-      samples[i] = static_cast<int16_t>(v);
-    }
-    file->Write(key, shape, samples.data());
-    file->SetAttribute(key, "full_scale", 32768.0);
-  } else {
-    std::vector<float> samples(m.NumElements());
-    // A power of two: the division is exact, so int16 input round-trips exactly.
-    for (int64_t i = 0; i < m.NumElements(); i++) samples[i] = m.Data()[i] / 32768.0f;
-    file->Write(key, shape, samples.data());
-    file->SetAttribute(key, "full_scale", 1.0);
-  }
-  file->SetAttribute(key, "sample_rate", static_cast<double>(wave.SampFreq()));
-  return num_clipped;
-}
 
 int Run(int argc, char *argv[]) {
   ParseOptions po(kUsage);
@@ -133,7 +103,7 @@ int Run(int argc, char *argv[]) {
   TemporaryFile tmp_guard(tmp_name);
   H5File file(tmp_name, H5File::Mode::kTruncate);
   file.SetCompression(opts.compress);
-  const SampleFormat format = opts.Format();
+  const WaveSampleFormat format = opts.Format();
 
   ProgressReporter progress("utterances", reader.NumItems());
   int64_t num_done = 0, num_err = 0;
@@ -148,7 +118,7 @@ int Run(int argc, char *argv[]) {
       num_err++;
       continue;
     }
-    int64_t clipped = WriteWave(key, wave, format, &file);
+    int64_t clipped = WriteH5Wave(&file, key, wave, format);
     if (clipped > 0)
       VOX_WARN << key << ": clipped " << clipped << " of " << wave.Data().NumElements()
                << " samples to the int16 range";

@@ -12,6 +12,7 @@
 #include "io/io-funcs.h"
 #include "io/kaldi-object.h"
 #include "io/table-spec.h"
+#include "io/wave-h5.h"
 
 namespace voxtools {
 
@@ -332,36 +333,15 @@ void WaveHolder::ReadRange(std::istream &, const std::string &range) {
 }
 
 void WaveHolder::WriteH5(H5File *file, const std::string &key, const T &t) {
-  const Matrix<float> &m = t.Data();
-  std::vector<int16_t> samples(m.NumElements());
-  for (int64_t i = 0; i < m.NumElements(); i++) {
-    float v = std::round(m.Data()[i]);
-    samples[i] = static_cast<int16_t>(std::min(32767.0f, std::max(-32768.0f, v)));
-  }
-  std::vector<int64_t> shape;
-  if (m.NumRows() == 1) shape = {m.NumCols()};
-  else shape = {m.NumRows(), m.NumCols()};
-  if (m.NumRows() == 0) shape = {0};
-  file->Write(key, shape, samples.data());
-  file->SetAttribute(key, "sample_rate", static_cast<double>(t.SampFreq()));
+  WriteH5Wave(file, key, t, WaveSampleFormat::kInt16);
 }
 
 void WaveHolder::ReadH5(const H5File &file, const std::string &key) {
-  double rate = 0;
-  if (!file.GetAttribute(key, "sample_rate", &rate) || !(rate > 0))
-    VOX_ERR << "dataset " << key << " has no positive 'sample_rate' attribute";
-  H5DatasetInfo info = file.Info(key);
-  if (info.shape.empty() || info.shape.size() > 2)
-    VOX_ERR << "dataset " << key << " has shape " << ShapeString(info.shape)
-            << ", expected [samples] or [channels, samples]";
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-  file.Read(key, &shape, &data);  // int16 or float32, converted by HDF5
-  int64_t channels = shape.size() == 1 ? 1 : shape[0];
-  int64_t samples = shape.back();
-  Matrix<float> m(channels, samples);
-  if (m.NumElements() > 0) std::copy(data.begin(), data.end(), m.Data());
-  t_ = WaveData(static_cast<float>(rate), m);
+  try {
+    t_ = ReadH5Wave(file, key);
+  } catch (const Error &e) {
+    VOX_ERR << "dataset " << key << ": " << e.reason();
+  }
 }
 
 }  // namespace voxtools

@@ -46,11 +46,8 @@
 //   TokenHolder: "word\n" in both modes, no binary marker. No HDF5 mapping.
 //   WaveHolder: a RIFF WAV file (WaveData::Write, 16-bit PCM), in binary mode only (no
 //     marker; an scp offset points at "RIFF"). Text mode is an Error.
-//     HDF5 mapping (shared with wav-to-h5 / h5-to-wav): an int16 dataset of shape [samples]
-//     for mono and [channels, samples] for more channels, samples on the int16 scale
-//     (clipped, rounded), with a dataset attribute "sample_rate" (double, Hz). Reading
-//     accepts int16 or float32 datasets of rank 1 or 2 (float32 values are on the int16
-//     scale too) and requires "sample_rate".
+//     HDF5 mapping: io/wave-h5.h (shared with wav-to-h5, h5-to-wav and WaveReader); written
+//     as int16, read from int16 or float32 (whose attribute full_scale gives the scale).
 #ifndef VOXTOOLS_IO_HOLDERS_H_
 #define VOXTOOLS_IO_HOLDERS_H_
 

@@ -14,6 +14,7 @@
 #include "io/kaldi-stream.h"
 #include "io/table-spec.h"
 #include "io/table.h"
+#include "io/wave-h5.h"
 
 namespace voxtools {
 
@@ -33,15 +34,6 @@ struct Segment {
 
 // Error::what() carries "ERROR (tool:Function():file.cc:12) "; a per-key message shown in a
 // WARNING needs only the reason.
-std::string Reason(const Error &e) {
-  std::string what = e.what();
-  if (what.compare(0, 7, "ERROR (") == 0) {
-    size_t close = what.find(") ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
 std::vector<Segment> ReadSegments(const std::string &rxfilename) {
   std::vector<Segment> segments;
   Input input(rxfilename);
@@ -70,33 +62,6 @@ std::vector<Segment> ReadSegments(const std::string &rxfilename) {
 }
 
 }  // namespace
-
-WaveData ReadH5Wave(const H5File &file, const std::string &key, double default_rate) {
-  H5DatasetInfo info = file.Info(key);
-  if (info.shape.size() != 1 && info.shape.size() != 2)
-    VOX_ERR << "rank " << info.shape.size() << " is not audio ([samples] or [channels, samples])";
-  double rate = default_rate;
-  file.GetAttribute(key, "sample_rate", &rate);
-  if (!(rate > 0)) VOX_ERR << "no sample_rate attribute";
-  // Integer samples are on the int16 scale; floats, as torchaudio and soundfile write them,
-  // in [-1, 1).
-  double full_scale = info.type == H5Type::kInt16 || info.type == H5Type::kInt32 ? 32768.0 : 1.0;
-  file.GetAttribute(key, "full_scale", &full_scale);
-  if (!(full_scale > 0)) VOX_ERR << "attribute full_scale is " << full_scale;
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-  file.Read(key, &shape, &data);
-  const int64_t channels = shape.size() == 1 ? 1 : shape[0], samples = shape.back();
-  if (channels * samples == 0) VOX_ERR << "no samples";
-  Matrix<float> m(channels, samples);
-  const float scale = static_cast<float>(32768.0 / full_scale);
-  for (int64_t i = 0; i < m.NumElements(); i++) {
-    float v = data[i] * scale;
-    if (!std::isfinite(v)) VOX_ERR << "sample " << i << " is " << data[i];
-    m.Data()[i] = v;
-  }
-  return WaveData(static_cast<float>(rate), m);
-}
 
 void WaveReaderOptions::Register(OptionsItf *opts) {
   opts->Register("segments", &segments,
@@ -165,7 +130,7 @@ struct WaveReader::Impl {
       // for the next entry.
       if (ClassifyRxfilename(entry.rxfilename) == InputType::kPipe) input.Close();
     } catch (const Error &e) {
-      *error = entry.key + ": cannot read audio from '" + entry.rxfilename + "': " + Reason(e);
+      *error = entry.key + ": cannot read audio from '" + entry.rxfilename + "': " + e.reason();
       *wave = WaveData();
       try {
         input.Close();
@@ -181,7 +146,7 @@ struct WaveReader::Impl {
       *wave = ReadH5Wave(*h5, key, h5_rate);
     } catch (const Error &e) {
       *error = key + ": cannot read audio from dataset " + key + " of " + h5->Path() + ": " +
-               Reason(e);
+               e.reason();
       *wave = WaveData();
     }
   }
@@ -219,7 +184,7 @@ struct WaveReader::Impl {
       }
       recording = random->Value(key);
     } catch (const Error &e) {
-      recording_error = "recording " + key + ": " + Reason(e);
+      recording_error = "recording " + key + ": " + e.reason();
     }
   }
 

@@ -19,7 +19,7 @@
 //                 bad audio is an error for that key only.
 //   ark:...       a wav archive. A read error here means the archive itself is damaged: it
 //                 throws Error (the tool stops).
-//   h5:file.h5    an HDF5 file of audio datasets, read with ReadH5Wave below (so float32
+//   h5:file.h5    an HDF5 file of audio datasets, read with ReadH5Wave (wave-h5.h) (so float32
 //                 datasets from wav-to-h5 --format=float32 come back on the int16 scale); a
 //                 dataset that is not audio is an error for that key.
 //   --segments=f  lines "utt reco start end [channel]" (seconds; end -1 = to the end of the
@@ -48,14 +48,6 @@
 namespace voxtools {
 
 class H5File;
-
-// Reads HDF5 dataset `key` as audio on the int16 scale: shape [samples] or [channels,
-// samples]; int16/int32 datasets hold the samples, float datasets are in [-1, 1) (times
-// 32768), unless the dataset's attribute full_scale gives the value of a full-scale sample
-// (wav-to-h5 writes 32768 or 1.0). The rate is the dataset's attribute sample_rate, else
-// `default_rate` (callers pass the root's attribute or an option). Throws Error with the
-// reason (the caller names the key and file).
-WaveData ReadH5Wave(const H5File &file, const std::string &key, double default_rate);
 
 struct WaveReaderOptions {
   std::string segments;     // a segments rxfilename; "" = whole recordings
