@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "matrix/cpu-math.h"
 #include "matrix/gemm.h"
 #include "nnet/ops/kernels.h"
 
@@ -50,11 +51,9 @@ void BlockProbs(const AttnGeom &g, int64_t bi, int64_t hi, int64_t q0, int64_t n
       for (int64_t j = 0; j < g.tk; j++) row[j] = 0.0f;
       continue;
     }
+    for (int64_t j = 0; j < g.tk; j++) row[j] = FastExp(row[j] - m);
     double sum = 0;
-    for (int64_t j = 0; j < g.tk; j++) {
-      row[j] = std::exp(row[j] - m);
-      sum += row[j];
-    }
+    for (int64_t j = 0; j < g.tk; j++) sum += row[j];
     const float inv = static_cast<float>(1.0 / sum);
     for (int64_t j = 0; j < g.tk; j++) row[j] *= inv;
   }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "matrix/cpu-math.h"
 #include "nnet/ops/kernels.h"
 
 namespace voxtools {
@@ -155,7 +156,7 @@ Var Neg(const Var &x) {
                [](float, float, float g) { return -g; });
 }
 Var Exp(const Var &x) {
-  return Unary("Exp", x, true, [](float v) { return std::exp(v); },
+  return Unary("Exp", x, true, [](float v) { return FastExp(v); },
                [](float, float y, float g) { return g * y; });
 }
 Var Log(const Var &x) {
@@ -194,14 +195,14 @@ Var LeakyRelu(const Var &x, float slope) {
 Var Gelu(const Var &x) {
   constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143268f;
   return Unary("Gelu", x, false,
-               [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); },
+               [](float v) { return 0.5f * v * (1.0f + FastErf(v * kInvSqrt2)); },
                [](float v, float, float g) {
-                 float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
-                 return g * (cdf + v * kInvSqrt2Pi * std::exp(-0.5f * v * v));
+                 float cdf = 0.5f * (1.0f + FastErf(v * kInvSqrt2));
+                 return g * (cdf + v * kInvSqrt2Pi * FastExp(-0.5f * v * v));
                });
 }
 Var Sigmoid(const Var &x) {
-  return Unary("Sigmoid", x, true, [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+  return Unary("Sigmoid", x, true, [](float v) { return 1.0f / (1.0f + FastExp(-v)); },
                [](float, float y, float g) { return g * y * (1.0f - y); });
 }
 Var Tanh(const Var &x) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "matrix/cpu-math.h"
 #include "nnet/ops/kernels.h"
 #include "nnet/ops/matmul.h"
 
@@ -20,8 +21,8 @@ class GeluOnNode : public Node {
     const Tensor &h = inputs_[0].value();
     Tensor gh = Tensor::Empty(h.shape());
     kernels::Map2(h.Data(), gy.Data(), gh.Data(), h.NumElements(), [](float v, float g) {
-      const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
-      return g * (cdf + v * kInvSqrt2Pi * std::exp(-0.5f * v * v));
+      const float cdf = 0.5f * (1.0f + FastErf(v * kInvSqrt2));
+      return g * (cdf + v * kInvSqrt2Pi * FastExp(-0.5f * v * v));
     });
     inputs_[0].AccumulateGrad(gh);
   }
@@ -30,7 +31,7 @@ class GeluOnNode : public Node {
 }  // namespace
 
 Var AffineGelu(const Var &x, const Var &weight, const Var &bias) {
-  auto gelu = [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); };
+  auto gelu = [](float v) { return 0.5f * v * (1.0f + FastErf(v * kInvSqrt2)); };
   if (!ShouldRecord({&x, &weight, &bias})) {
     Var h = Affine(x, weight, bias);
     Tensor y = h.value();  // sole owner: overwrite in place

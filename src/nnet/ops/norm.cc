@@ -153,14 +153,21 @@ Var ApplyNorm(const NormSpec &spec, const Var &x, const Var &w, const Var &b,
       const int64_t j = r % l.sets;
       const float m = static_cast<float>(mean[j]), s = static_cast<float>(rstd[j]);
       const int64_t base = r * l.inner;
-      for (int64_t i = 0; i < l.inner; i++) {
-        const int64_t e = base + i;
-        float v = (px[e] - m) * s;
-        if (pw || pb) {
-          const int64_t c = Channel(spec, e);
-          v = v * (pw ? pw[c] : 1.0f) + (pb ? pb[c] : 0.0f);
-        }
-        py[e] = v;
+      const float *xr = px + base;
+      float *yr = py + base;
+      if (spec.chan_inner == 1 && l.inner == spec.channels) {
+        // Layer norm: the channel is the position in the row.
+        for (int64_t i = 0; i < l.inner; i++)
+          yr[i] = (xr[i] - m) * s * (pw ? pw[i] : 1.0f) + (pb ? pb[i] : 0.0f);
+        continue;
+      }
+      // Group/batch norm: runs of chan_inner elements share a channel.
+      for (int64_t i = 0; i < l.inner;) {
+        const int64_t c = Channel(spec, base + i);
+        const int64_t run = std::min(l.inner - i, spec.chan_inner - (base + i) % spec.chan_inner);
+        const float a = s * (pw ? pw[c] : 1.0f), b0 = (pb ? pb[c] : 0.0f) - m * a;
+        for (int64_t k = i; k < i + run; k++) yr[k] = xr[k] * a + b0;
+        i += run;
       }
     }
   });

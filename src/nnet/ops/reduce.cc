@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "matrix/cpu-math.h"
 #include "nnet/ops/kernels.h"
 #include "nnet/ops/shape.h"
 
@@ -213,7 +214,7 @@ Tensor SoftmaxForward(const Tensor &x, int axis, bool log) {
       if (std::isinf(m) && m < 0) m = 0;  // all -inf (a fully masked row): NaN as PyTorch
       double sum = 0;
       for (int64_t i = 0; i < d.n; i++) {
-        float e = std::exp(xr[i * s] - m);
+        float e = FastExp(xr[i * s] - m);
         if (!log) yr[i * s] = e;
         sum += e;
       }

@@ -1,0 +1,67 @@
+// src/matrix/cpu-math.h
+// exp and erf for float written with plain arithmetic, so that -O3 vectorises loops that call
+// them (libm's expf/erff are scalar calls without -ffast-math, which we do not use).
+//
+// FastExp: exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 (ln 2 split in two for an
+// exact product, Cody & Waite 1980), exp(r) by its Taylor polynomial of degree 7 on
+// |r| <= ln(2)/2 (truncation error < 6e-9 relative). Below -87 the result is 0 (no denormals);
+// above 88.3 it is exp(88.3) rather than inf (softmax inputs are max-subtracted anyway).
+// FastErf: the Maclaurin series below 1, Abramowitz & Stegun 7.1.26 above (|error| <= 1.5e-7
+// absolute, within 3 float ulps of 1); odd symmetry.
+#ifndef VOXTOOLS_MATRIX_CPU_MATH_H_
+#define VOXTOOLS_MATRIX_CPU_MATH_H_
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace voxtools {
+
+inline float FastExp(float x_in) {
+  const float x = x_in < -87.0f ? -87.0f : (x_in > 88.3f ? 88.3f : x_in);
+  // Round to nearest by adding and subtracting 1.5 * 2^23 (|x / ln 2| < 2^22): std::floor
+  // would not vectorise without -ffast-math.
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  return x_in < -87.0f ? 0.0f : p * __builtin_bit_cast(float, bits);
+}
+
+inline float FastErf(float x) {
+  // |x| < 1: the Maclaurin series sum_n (-1)^n x^(2n+1) / (n! (2n+1)) * 2/sqrt(pi), 11 terms
+  // (truncation < 1.3e-8); it avoids the cancellation in 1 - p t e^{-x^2} near 0.
+  const float x2 = x * x;
+  float q = 1.312253296e-08f;
+  q = q * x2 + -1.450385222e-07f;
+  q = q * x2 + 1.458916900e-06f;
+  q = q * x2 + -1.322751323e-05f;
+  q = q * x2 + 1.068376068e-04f;
+  q = q * x2 + -7.575757576e-04f;
+  q = q * x2 + 4.629629630e-03f;
+  q = q * x2 + -2.380952381e-02f;
+  q = q * x2 + 1.000000000e-01f;
+  q = q * x2 + -3.333333333e-01f;
+  q = q * x2 + 1.000000000e+00f;
+  const float small = 1.12837916709551257f * x * q;
+  const float a = std::fabs(x);
+  const float t = 1.0f / (1.0f + 0.3275911f * a);
+  float p = 1.061405429f;
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  const float large = std::copysign(1.0f - p * t * FastExp(-x2), x);
+  return a < 1.0f ? small : large;
+}
+
+}  // namespace voxtools
+
+#endif  // VOXTOOLS_MATRIX_CPU_MATH_H_
