@@ -45,7 +45,7 @@ int Run(int argc, char *argv[]) {
     try {
       model.Read(input.Stream(), in_binary);
     } catch (const Error &e) {
-      VOX_ERR << "reading PLDA model " << plda_in << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "reading PLDA model " << plda_in << ": " << e.reason();
     }
     input.Close();
   }
@@ -60,7 +60,7 @@ int Run(int argc, char *argv[]) {
         VOX_ERR << "dimension " << v.Dim() << " after the front-end, the model has " << model.plda.Dim();
       adaptor.AddStats(1.0, Vector<double>(v));
     } catch (const Error &e) {
-      VOX_ERR << "vector " << reader.Key() << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "vector " << reader.Key() << ": " << e.reason();
     }
   }
   if (adaptor.Count() == 0) VOX_ERR << "no vectors in " << rspecifier;

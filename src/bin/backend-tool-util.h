@@ -22,17 +22,6 @@
 namespace voxtools {
 namespace backend_tool {
 
-// The message of an Error without its "ERROR (program:function():file:line) " prefix, for
-// wrapping it in a message that names the key.
-inline std::string ErrorText(const Error &e) {
-  const std::string what = e.what();
-  if (what.compare(0, 7, "ERROR (") == 0) {
-    const size_t end = what.find(") ");
-    if (end != std::string::npos) return what.substr(end + 2);
-  }
-  return what;
-}
-
 // A text map file given as an rspecifier ("ark:spk2utt", "ark,t:-") or a plain file name.
 inline std::string MapFileName(const std::string &spec) {
   if (ClassifyRspecifier(spec) == TableType::kArchive) return ParseRspecifier(spec).filename;

@@ -49,14 +49,14 @@ int Run(int argc, char *argv[]) {
     try {
       scorer.AddEnrollment(enroll.vectors[i]);
     } catch (const Error &e) {
-      VOX_ERR << "enrollment vector " << enroll.keys[i] << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "enrollment vector " << enroll.keys[i] << ": " << e.reason();
     }
   }
   for (size_t i = 0; i < test.keys.size(); i++) {
     try {
       scorer.AddTest(test.vectors[i]);
     } catch (const Error &e) {
-      VOX_ERR << "test vector " << test.keys[i] << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "test vector " << test.keys[i] << ": " << e.reason();
     }
   }
   backend_tool::ScoreTrials(po.GetArg(3), enroll.index, test.index, po.GetArg(4), max_errors,

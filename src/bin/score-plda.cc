@@ -53,7 +53,7 @@ int Run(int argc, char *argv[]) {
     try {
       model.Read(input.Stream(), binary);
     } catch (const Error &e) {
-      VOX_ERR << "reading PLDA model " << plda_rxfilename << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "reading PLDA model " << plda_rxfilename << ": " << e.reason();
     }
     input.Close();
   }
@@ -92,7 +92,7 @@ int Run(int argc, char *argv[]) {
       model.front_end.Apply(enroll.vectors[i], &pre);
       scorer.AddEnrollment(Vector<double>(pre), n, &factor);
     } catch (const Error &e) {
-      VOX_ERR << "enrollment vector " << enroll.keys[i] << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "enrollment vector " << enroll.keys[i] << ": " << e.reason();
     }
     enroll_scale += factor;
   }
@@ -101,7 +101,7 @@ int Run(int argc, char *argv[]) {
       model.front_end.Apply(test.vectors[i], &pre);
       scorer.AddTest(Vector<double>(pre), &factor);
     } catch (const Error &e) {
-      VOX_ERR << "test vector " << test.keys[i] << ": " << backend_tool::ErrorText(e);
+      VOX_ERR << "test vector " << test.keys[i] << ": " << e.reason();
     }
     test_scale += factor;
   }

@@ -44,7 +44,7 @@ int Run(int argc, char *argv[]) {
       ApplyTransform(transform, v, &out);
     } catch (const Error &e) {
       VOX_ERR << "vector " << reader.Key() << " and transform " << transform_rxfilename << ": "
-              << backend_tool::ErrorText(e);
+              << e.reason();
     }
     writer.Write(reader.Key(), out);
     num_done++;
