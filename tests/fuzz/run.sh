@@ -12,7 +12,7 @@ out=build-fuzz
 mkdir -p "$out/obj"
 
 CXX=clang++
-FLAGS="-g -O1 -std=c++17 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+FLAGS="-g -O1 -std=c++17 -fopenmp -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 INC="-Isrc $(pkg-config --cflags hdf5)"
 LIBS="$(pkg-config --libs hdf5) -lsndfile -lboost_program_options -lopenblas -lpthread"
 
@@ -39,7 +39,10 @@ for name in "${names[@]}"; do
   # Seeds: every fixture file of a kind the parser reads (see tests/fuzz/seeds.txt).
   while read -r fname pattern; do
     [ "$fname" = "$name" ] || continue
-    for s in $FIXTURES/$pattern; do [ -f "$s" ] && cp -f "$s" "$out/$name/corpus/"; done
+    # Named by their path: fixtures of two folders may share a file name.
+    for s in $FIXTURES/$pattern; do
+      [ -f "$s" ] && cp -f "$s" "$out/$name/corpus/$(echo "${s#"$FIXTURES"/}" | tr / _)"
+    done
   done < tests/fuzz/seeds.txt
   echo "fuzz $name: ${FUZZ_SECONDS}s on $(ls "$out/$name/corpus" | wc -l) seeds"
   if ! (cd "$out/$name" && ./"$name-fuzz" -max_total_time="$FUZZ_SECONDS" -max_len=65536 \
