@@ -1,0 +1,159 @@
+// tests/bench/nnet-bench.cc
+// Engine throughput, printed one result per line for tests/bench/nnet.sh, which runs the same
+// cases in PyTorch (tests/bench/nnet-torch.py) and prints both side by side.
+//   gemm M N K            GFLOP/s of our Sgemm and of cblas_sgemm called directly
+//   block infer|train     a pre-LN transformer block: d=768, 12 heads, FFN 3072, T=300, B=4
+//   convstack infer|train wav2vec2's convolutional feature encoder on 4 x 1 s of audio
+// Usage: nnet-bench <num-threads> <repeats>
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include "matrix/gemm.h"
+#include "matrix/thread-pool.h"
+#include "nnet/linear.h"
+#include "nnet/ops/attention.h"
+#include "nnet/ops/conv.h"
+#include "nnet/ops/elementwise.h"
+#include "nnet/ops/fused.h"
+#include "nnet/ops/matmul.h"
+#include "nnet/ops/norm.h"
+#include "nnet/ops/reduce.h"
+#include "nnet/ops/shape.h"
+#include "nnet/random.h"
+
+using namespace voxtools;
+
+namespace {
+
+// Best wall time in seconds of `repeats` runs after one warm-up run.
+double BestTime(int repeats, const std::function<void()> &f) {
+  f();
+  double best = 1e30;
+  for (int i = 0; i < repeats; i++) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double>(t1 - t0).count());
+  }
+  return best;
+}
+
+Var Param(RandomGenerator *rng, const Shape &s, float scale) {
+  Tensor t = Tensor::Empty(s);
+  rng->FillUniform(-scale, scale, &t);
+  return Var(t, true);
+}
+
+struct Block {
+  static constexpr int64_t kDim = 768, kHeads = 12, kFfn = 3072;
+  Var ln1_w, ln1_b, wq, bq, wk, bk, wv, bv, wo, bo, ln2_w, ln2_b, w1, b1, w2, b2;
+  explicit Block(RandomGenerator *rng) {
+    const float s = 0.036f;  // ~1/sqrt(768)
+    ln1_w = Var(Tensor::Full({kDim}, 1.0f), true), ln1_b = Param(rng, {kDim}, 0.1f);
+    ln2_w = Var(Tensor::Full({kDim}, 1.0f), true), ln2_b = Param(rng, {kDim}, 0.1f);
+    wq = Param(rng, {kDim, kDim}, s), bq = Param(rng, {kDim}, s);
+    wk = Param(rng, {kDim, kDim}, s), bk = Param(rng, {kDim}, s);
+    wv = Param(rng, {kDim, kDim}, s), bv = Param(rng, {kDim}, s);
+    wo = Param(rng, {kDim, kDim}, s), bo = Param(rng, {kDim}, s);
+    w1 = Param(rng, {kFfn, kDim}, s), b1 = Param(rng, {kFfn}, s);
+    w2 = Param(rng, {kDim, kFfn}, 0.018f), b2 = Param(rng, {kDim}, s);
+  }
+  // x (B, T, D) -> (B, T, D)
+  Var Forward(const Var &x) const {
+    const int64_t b = x.Dim(0), t = x.Dim(1), hd = kDim / kHeads;
+    Var h = LayerNorm(x, ln1_w, ln1_b);
+    auto heads = [&](const Var &w, const Var &bias) {
+      return Permute(Reshape(Affine(h, w, bias), {b, t, kHeads, hd}), {0, 2, 1, 3});
+    };
+    Var a = Attention(heads(wq, bq), heads(wk, bk), heads(wv, bv), Var(), Tensor());
+    a = Reshape(Permute(a, {0, 2, 1, 3}), {b, t, kDim});
+    Var x1 = Add(x, Affine(a, wo, bo));
+    Var f = Affine(AffineGelu(LayerNorm(x1, ln2_w, ln2_b), w1, b1), w2, b2);
+    return Add(x1, f);
+  }
+};
+
+struct ConvStack {
+  // wav2vec2 / WavLM: (512, 10, 5), 4 x (512, 3, 2), 2 x (512, 2, 2); GroupNorm(512) after the
+  // first conv; GELU after each.
+  std::vector<Var> weights;
+  std::vector<int64_t> kernel, stride;
+  Var gn_w, gn_b;
+  explicit ConvStack(RandomGenerator *rng) {
+    kernel = {10, 3, 3, 3, 3, 2, 2};
+    stride = {5, 2, 2, 2, 2, 2, 2};
+    for (size_t i = 0; i < kernel.size(); i++)
+      weights.push_back(Param(rng, {512, i == 0 ? 1 : 512, kernel[i]}, 0.05f));
+    gn_w = Var(Tensor::Full({512}, 1.0f), true), gn_b = Param(rng, {512}, 0.1f);
+  }
+  Var Forward(const Var &wav) const {  // (B, 1, L)
+    Var x = wav;
+    for (size_t i = 0; i < weights.size(); i++) {
+      Conv1dOptions o;
+      o.stride = stride[i];
+      x = Conv1d(x, weights[i], Var(), o);
+      if (i == 0) x = GroupNorm(x, 512, gn_w, gn_b);
+      x = Gelu(x);
+    }
+    return x;
+  }
+};
+
+void Train(const Var &y) { SumAll(y).Backward(); }
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  SetNumThreads(threads);
+  std::printf("openblas %s, threads %d\n", openblas_get_corename(), threads);
+  RandomGenerator rng(1);
+
+  for (auto mnk : std::vector<std::array<int64_t, 3>>{
+           {1200, 768, 768}, {1200, 3072, 768}, {1200, 768, 3072}, {2048, 2048, 2048}}) {
+    const int64_t m = mnk[0], n = mnk[1], k = mnk[2];
+    Tensor a = Tensor::Empty({m, k}), b = Tensor::Empty({k, n}), c = Tensor::Empty({m, n});
+    rng.FillUniform(-1, 1, &a);
+    rng.FillUniform(-1, 1, &b);
+    const double flops = 2.0 * m * n * k;
+    double ours = BestTime(repeats, [&] {
+      Sgemm(Trans::kNo, Trans::kNo, m, n, k, 1.0f, a.Data(), k, b.Data(), n, 0.0f, c.Data(), n);
+    });
+    double blas = BestTime(repeats, [&] {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a.Data(), k,
+                  b.Data(), n, 0.0f, c.Data(), n);
+    });
+    std::printf("gemm %ldx%ldx%ld ours %.1f GFLOP/s, cblas %.1f GFLOP/s\n", long(m), long(n),
+                long(k), flops / ours * 1e-9, flops / blas * 1e-9);
+  }
+
+  Block block(&rng);
+  Tensor xt = Tensor::Empty({4, 300, Block::kDim});
+  rng.FillNormal(0, 1, &xt);
+  Var x(xt);
+  double infer = BestTime(repeats, [&] {
+    NoGradGuard no_grad;
+    block.Forward(x);
+  });
+  double train = BestTime(repeats, [&] { Train(block.Forward(x)); });
+  std::printf("block infer %.2f ms\nblock train %.2f ms\n", infer * 1e3, train * 1e3);
+
+  ConvStack conv(&rng);
+  Tensor wt = Tensor::Empty({4, 1, 16000});
+  rng.FillNormal(0, 1, &wt);
+  Var wav(wt);
+  infer = BestTime(repeats, [&] {
+    NoGradGuard no_grad;
+    conv.Forward(wav);
+  });
+  train = BestTime(repeats, [&] { Train(conv.Forward(wav)); });
+  std::printf("convstack infer %.2f ms\nconvstack train %.2f ms\n", infer * 1e3, train * 1e3);
+  return 0;
+}
