@@ -111,3 +111,6 @@ echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS r
 
 # Back-end trial scoring (PLDA, cosine) beside numpy: tests/bench/backend.sh.
 "$ROOT/tests/bench/backend.sh"
+
+# Neural-network engine beside PyTorch (GEMM, transformer block, conv stack): tests/bench/nnet.sh.
+"$ROOT/tests/bench/nnet.sh"
