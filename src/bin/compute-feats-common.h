@@ -2,8 +2,8 @@
 // The one loop compute-fbank-feats and compute-mfcc-feats share (only the options struct and
 // the computer differ), kept here rather than copied into both tools.
 //
-// Per item: read the audio (WaveReader: scp/ark/h5, --segments, --channel), resample it with
-// libsoxr if --sample-rate asks for it, compute features (Kaldi's resampler if
+// Per item: read the audio (WaveReader: scp/ark/h5, --segments, --channel, and --sample-rate,
+// which resamples with libsoxr), compute features (Kaldi's resampler if
 // --allow-upsample/--allow-downsample and the rates differ), write them. A bad item is a
 // WARNING naming the key, counted; the run fails (writing nothing) when the errors exceed
 // --max-errors.
@@ -51,8 +51,8 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
   }
   const std::string wav_rspecifier = po.GetArg(1), feats_wspecifier = po.GetArg(2);
   wave_opts.Validate();
-  // --sample-rate means "bring every input to this rate with libsoxr" here; the features
-  // are then computed at that rate, so it must be the one --sample-frequency names.
+  // The reader brings every input to --sample-rate; the features are then computed at that
+  // rate, so it must be the one --sample-frequency names.
   const float target_rate = wave_opts.sample_rate;
   if (target_rate > 0 && target_rate != opts.frame.samp_freq)
     VOX_ERR << "--sample-rate=" << target_rate << " differs from --sample-frequency="
@@ -61,9 +61,7 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
   Computer computer(opts);  // validates the options
   VOX_VLOG(1) << opts.ToString();
 
-  WaveReaderOptions reader_opts = wave_opts;
-  reader_opts.sample_rate = 0.0f;  // we resample (or refuse) below, per item
-  WaveReader reader(wav_rspecifier, reader_opts);
+  WaveReader reader(wav_rspecifier, wave_opts, ResampleSoxr);
   TableWriter<FloatMatrixHolder> writer(feats_wspecifier);
   TableWriter<DoubleHolder> utt2dur_writer;
   if (!utt2dur_wspecifier.empty()) utt2dur_writer.Open(utt2dur_wspecifier);
@@ -72,7 +70,7 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
   int64_t num_done = 0, num_errors = 0;
   std::string key, error;
   WaveData wave;
-  Matrix<float> audio, feats;
+  Matrix<float> feats;
   while (reader.Next(&key, &wave, &error)) {
     progress.Tick();
     if (!error.empty()) {
@@ -84,15 +82,8 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
       if (wave.Data().NumCols() == 0) VOX_ERR << "no audio samples";
       if (wave.Duration() < min_duration)
         VOX_ERR << wave.Duration() << " s is shorter than --min-duration=" << min_duration;
-      float rate = wave.SampFreq();
-      const Matrix<float> *in = &wave.Data();
-      if (target_rate > 0 && rate != target_rate) {
-        ResampleSoxr(wave.Data(), rate, target_rate, &audio);
-        in = &audio;
-        rate = target_rate;
-      }
-      ComputeFeatures(&computer, in->Row(0), in->NumCols(), rate, vtln_warp,
-                      DitherSeed(opts.frame.seed, key), &feats);
+      ComputeFeatures(&computer, wave.Data().Row(0), wave.Data().NumCols(), wave.SampFreq(),
+                      vtln_warp, DitherSeed(opts.frame.seed, key), &feats);
       if (feats.NumRows() == 0)
         VOX_ERR << wave.Duration() << " s is shorter than one frame ("
                 << opts.frame.frame_length_ms << " ms)";

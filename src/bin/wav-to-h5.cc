@@ -10,6 +10,7 @@
 #include "base/parse-options.h"
 #include "base/progress.h"
 #include "base/tool-main.h"
+#include "feat/resample.h"
 #include "io/h5-file.h"
 #include "io/kaldi-stream.h"
 #include "io/wave-h5.h"
@@ -21,7 +22,9 @@ namespace {
 const char *kUsage =
     "Write audio into an HDF5 file: one dataset per utterance key (a '/' in a key makes\n"
     "groups), with attribute sample_rate (Hz) on each dataset and, when every utterance has\n"
-    "the same rate, on the root. Channels: a dataset is [samples] for mono audio and\n"
+    "the same rate, on the root. --sample-rate=R resamples input at another rate to R Hz\n"
+    "(libsoxr, very high quality) before writing, so the datasets and their sample_rate\n"
+    "attributes are at R Hz. Channels: a dataset is [samples] for mono audio and\n"
     "[channels, samples] otherwise (all channels are kept unless --channel is given).\n"
     "  --format=int16:   the 16-bit samples themselves (non-16-bit input is rounded and\n"
     "                    clipped); what h5: tables (WaveHolder) and h5-to-wav read back.\n"
@@ -33,6 +36,7 @@ const char *kUsage =
     "Usage: wav-to-h5 [options] <wav-rspecifier> <h5-file>\n"
     "e.g.: wav-to-h5 scp:data/train/wav.scp data/train/wav.h5\n"
     "      wav-to-h5 --segments=data/dev/segments --compress=4 scp:data/dev/wav.scp dev.h5\n"
+    "      wav-to-h5 --sample-rate=16000 scp:data/nb/wav.scp nb16k.h5  # 8 kHz -> 16 kHz\n"
     "See also: h5-to-wav, wav-to-duration, copy-feats\n";
 
 
@@ -98,7 +102,7 @@ int Run(int argc, char *argv[]) {
     VOX_ERR << "The output must be a plain file name (HDF5 cannot be written to a pipe or "
             << "stdout), got '" << h5_filename << "'";
 
-  WaveReader reader(wav_rspecifier, wave_opts);
+  WaveReader reader(wav_rspecifier, wave_opts, ResampleSoxr);
   const std::string tmp_name = TemporaryOutputName(h5_filename);
   TemporaryFile tmp_guard(tmp_name);
   H5File file(tmp_name, H5File::Mode::kTruncate);

@@ -73,8 +73,10 @@ void WaveReaderOptions::Register(OptionsItf *opts) {
                  "warning; N = channel N (error for audio with fewer channels); -2 = keep every "
                  "channel");
   opts->Register("sample-rate", &sample_rate,
-                 "Expected sample rate in Hz; audio at another rate is an error for that key "
-                 "(0 = accept any rate)");
+                 "Output audio at this rate in Hz (0 = each input at its own rate). Input at "
+                 "another rate is resampled (libsoxr, very high quality) by tools that "
+                 "resample (their usage says so); in other tools it is an error for that key "
+                 "naming the expected and found rates");
 }
 
 void WaveReaderOptions::Validate() const {
@@ -93,6 +95,7 @@ std::string WaveReaderOptions::ToString() const {
 
 struct WaveReader::Impl {
   WaveReaderOptions opts;
+  WaveResampler resampler;
   std::string rspecifier;
   Rspecifier spec;
 
@@ -154,8 +157,10 @@ struct WaveReader::Impl {
   // Loads `key` as the current recording (segments mode), unless it already is.
   void LoadRecording(const std::string &key) {
     if (recording_loaded && recording_key == key) return;
-    if (recording_loaded) VOX_VLOG(1) << "Reading recording " << key << " again (segments file "
-                                      << "not sorted by recording?)";
+    if (recording_loaded) {
+      VOX_VLOG(1) << "Reading recording " << key << " again (segments file not sorted by "
+                  << "recording?)";
+    }
     recording_key = key;
     recording_loaded = true;
     recording = WaveData();
@@ -188,18 +193,46 @@ struct WaveReader::Impl {
     }
   }
 
-  // Checks the rate and picks the channel(s) from `in` (a whole recording or a cut), moving
-  // it to *out. `channel` is the option's value or a segments line's.
-  bool Finish(const std::string &key, int32_t channel, WaveData *in, WaveData *out,
-              std::string *error) const {
-    if (opts.sample_rate > 0 && in->SampFreq() != opts.sample_rate) {
-      std::ostringstream msg;
-      msg << key << ": sample rate is " << in->SampFreq() << " Hz, expected "
-          << opts.sample_rate << " Hz (there is no resampling yet: use --sample-rate=0 to "
-          << "accept, or resample with sox)";
+  // LoadRecording and the rate conversion of the whole recording, once per run of segments.
+  void LoadAndConvertRecording(const std::string &key) {
+    if (recording_loaded && recording_key == key) return;
+    LoadRecording(key);
+    if (recording_error.empty()) ConvertRate("recording " + key, &recording, &recording_error);
+  }
+
+  // Brings *wave to --sample-rate (resampling, or a per-key error if this reader has no
+  // resampler). False (with *error naming `key`) on failure.
+  bool ConvertRate(const std::string &key, WaveData *wave, std::string *error) const {
+    const float rate = wave->SampFreq();
+    if (opts.sample_rate <= 0 || rate == opts.sample_rate) return true;
+    std::ostringstream msg;
+    msg << key << ": sample rate is " << rate << " Hz, expected " << opts.sample_rate << " Hz";
+    if (!resampler) {
+      msg << " (this tool does not resample: use --sample-rate=0 to accept any rate, or "
+          << "resample first, e.g. with sox or wav-to-h5 --sample-rate=" << opts.sample_rate
+          << ")";
       *error = msg.str();
+      *wave = WaveData();
       return false;
     }
+    try {
+      Matrix<float> out;
+      resampler(wave->Data(), rate, opts.sample_rate, &out);
+      *wave = WaveData(opts.sample_rate, out);
+    } catch (const Error &e) {
+      msg << "; resampling failed: " << e.reason();
+      *error = msg.str();
+      *wave = WaveData();
+      return false;
+    }
+    return true;
+  }
+
+  // Picks the channel(s) from `in` (a whole recording or a cut) and brings them to
+  // --sample-rate, moving the result to *out. `channel` is the option's value or a segments
+  // line's. The channel comes first so that only the kept channels are resampled.
+  bool Finish(const std::string &key, int32_t channel, WaveData *in, WaveData *out,
+              std::string *error) const {
     int32_t num_channels = in->NumChannels();
     if (channel == -1 && num_channels > 1) {
       VOX_WARN << key << ": channel not specified but the audio has " << num_channels
@@ -217,7 +250,7 @@ struct WaveReader::Impl {
       const Matrix<float> &m = in->Data();
       *out = WaveData(in->SampFreq(), m.Range(channel, 1, 0, m.NumCols()));
     }
-    return true;
+    return ConvertRate(key, out, error);
   }
 
   // Cuts segment `seg` out of the current recording into *out.
@@ -254,11 +287,13 @@ struct WaveReader::Impl {
   }
 };
 
-WaveReader::WaveReader(const std::string &wav_rspecifier, const WaveReaderOptions &opts)
+WaveReader::WaveReader(const std::string &wav_rspecifier, const WaveReaderOptions &opts,
+                       WaveResampler resampler)
     : impl_(new Impl) {
   opts.Validate();
   Impl &d = *impl_;
   d.opts = opts;
+  d.resampler = std::move(resampler);
   d.rspecifier = wav_rspecifier;
   d.spec = ParseRspecifier(wav_rspecifier);
   d.use_segments = !opts.segments.empty();
@@ -302,7 +337,7 @@ bool WaveReader::Next(std::string *key, WaveData *wave, std::string *error) {
     }
     const Segment &seg = d.segments[d.pos++];
     *key = seg.key;
-    d.LoadRecording(seg.recording);
+    d.LoadAndConvertRecording(seg.recording);
     if (!d.recording_error.empty()) {
       *error = seg.key + ": " + d.recording_error;
       return true;

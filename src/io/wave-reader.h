@@ -33,12 +33,17 @@
 // channel 0 of multi-channel audio with a WARNING (Kaldi's compute-fbank-feats); N >= 0 takes
 // channel N, and audio with fewer channels is an error for that key. A segments line's own
 // channel field overrides --channel for that segment.
-// Sample rate (--sample-rate): 0 accepts any; otherwise a different rate is an error for
-// that key (there is no resampling here yet).
+// Sample rate (--sample-rate=R): the audio comes out at R Hz (0: at whatever rate it has).
+// Audio at another rate is resampled when the tool gave the reader a Resampler (tools that
+// link feat pass ResampleSoxr from feat/resample.h: io cannot call feat itself), and is an
+// error for that key naming both rates otherwise. Never silently: a tool either resamples
+// because the user asked for a rate, or refuses. With --segments a recording is resampled
+// once, before it is cut (no edge effects at segment boundaries).
 #ifndef VOXTOOLS_IO_WAVE_READER_H_
 #define VOXTOOLS_IO_WAVE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -52,7 +57,7 @@ class H5File;
 struct WaveReaderOptions {
   std::string segments;     // a segments rxfilename; "" = whole recordings
   int32_t channel = -1;     // -2 all, -1 mono / channel 0 with a warning, N >= 0 channel N
-  float sample_rate = 0.0f;  // Hz expected; 0 = accept any
+  float sample_rate = 0.0f;  // Hz of the output audio; 0 = as read
 
   void Register(OptionsItf *opts);
   // Throws Error naming the option, its value and the allowed range.
@@ -60,11 +65,18 @@ struct WaveReaderOptions {
   std::string ToString() const;
 };
 
+// Resamples `in` (rows are channels) from rate_in_hz to rate_out_hz into *out; throws
+// Error on failure. ResampleSoxr (feat/resample.h) has this signature.
+using WaveResampler = std::function<void(const Matrix<float> &in, double rate_in_hz,
+                                         double rate_out_hz, Matrix<float> *out)>;
+
 class WaveReader {
  public:
   // Opens the table and reads the segments file. Throws Error naming the rspecifier or the
-  // segments file (and line) if either cannot be used.
-  WaveReader(const std::string &wav_rspecifier, const WaveReaderOptions &opts);
+  // segments file (and line) if either cannot be used. `resampler` (may be empty) brings
+  // audio to --sample-rate; without one, audio at another rate is a per-key error.
+  WaveReader(const std::string &wav_rspecifier, const WaveReaderOptions &opts,
+             WaveResampler resampler = WaveResampler());
   ~WaveReader();
   WaveReader(const WaveReader &) = delete;
   WaveReader &operator=(const WaveReader &) = delete;

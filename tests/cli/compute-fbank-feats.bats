@@ -53,6 +53,19 @@ setup() { feat_setup; }
   [ "$(grep -c '^ ' $OUT/f.txt)" -eq "$(grep -c '^ ' fbank_8k_upsampled.txt)" ]
 }
 
+@test "--sample-rate resamples as wav-to-h5 --sample-rate does (one resampler for every tool)" {
+  compute-fbank-feats --dither=0 --sample-rate=16000 scp:wav_8k.scp ark,t:$OUT/direct.txt
+  wav-to-h5 --format=float32 --sample-rate=16000 scp:wav_8k.scp $OUT/16k.h5
+  compute-fbank-feats --dither=0 h5:$OUT/16k.h5 ark,t:$OUT/via-h5.txt
+  # float32 datasets hold samples / 32768 exactly, so the features are the same numbers.
+  cmp $OUT/direct.txt $OUT/via-h5.txt
+  # With segments the recording is resampled first, then cut at 16 kHz.
+  printf 's1 f_nb8k 0.2 0.7\n' > $OUT/segments
+  run compute-fbank-feats --dither=0 --sample-rate=16000 --segments=$OUT/segments scp:wav_8k.scp ark,t:$OUT/seg.txt
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '^ ' $OUT/seg.txt)" -eq 48 ]  # 0.5 s at 16 kHz: (8000 - 400) / 160 + 1 frames
+}
+
 @test "--sample-rate differing from --sample-frequency is refused at startup" {
   run compute-fbank-feats --sample-rate=8000 scp:wav.scp ark:$OUT/f.ark
   [ "$status" -eq 1 ]

@@ -98,11 +98,80 @@ TEST_F(WaveReaderTest, SampleRateMismatchIsPerKey) {
   opts.sample_rate = 16000;
   std::vector<Item> items = ReadAll("scp:" + scp, opts);
   ASSERT_EQ(items.size(), 2u);
-  for (const char *part : {"f: ", "8000 Hz", "expected 16000 Hz", "--sample-rate=0", "sox"})
+  // No resampler given: the tool does not resample, so this is an error naming the fix.
+  for (const char *part : {"f: ", "8000 Hz", "expected 16000 Hz", "does not resample",
+                           "--sample-rate=0", "sox"})
     EXPECT_TRUE(Contains(items[0].error, part)) << items[0].error;
   EXPECT_EQ(items[1].error, "");
   opts.sample_rate = 0;
   EXPECT_EQ(ReadAll("scp:" + scp, opts)[0].error, "");
+}
+
+// A stand-in for ResampleSoxr (io cannot link feat): each output sample j is input sample
+// floor(j * rate_in / rate_out). Enough to see where and how often the reader resamples.
+struct CountingResampler {
+  int *num_calls;
+  void operator()(const Matrix<float> &in, double rate_in, double rate_out,
+                  Matrix<float> *out) const {
+    (*num_calls)++;
+    if (rate_in == 44100) VOX_ERR << "rate not supported";
+    int64_t n_out = static_cast<int64_t>(in.NumCols() * rate_out / rate_in);
+    out->Resize(in.NumRows(), n_out);
+    for (int64_t c = 0; c < in.NumRows(); c++)
+      for (int64_t j = 0; j < n_out; j++)
+        (*out)(c, j) = in(c, static_cast<int64_t>(j * rate_in / rate_out));
+  }
+};
+
+TEST_F(WaveReaderTest, SampleRateResamplesWithTheToolsResampler) {
+  std::string scp = Write("wav.scp", "f " + Wav("f_nb8k") + "\na " + Wav("a_speech") + "\n");
+  WaveData f = ReadWav(Wav("f_nb8k")), a = ReadWav(Wav("a_speech"));
+  ASSERT_EQ(f.SampFreq(), 8000.0f);
+  WaveReaderOptions opts;
+  opts.sample_rate = 16000;
+  int num_calls = 0;
+  WaveReader reader("scp:" + scp, opts, CountingResampler{&num_calls});
+  Item item;
+  ASSERT_TRUE(reader.Next(&item.key, &item.wave, &item.error));
+  EXPECT_EQ(item.error, "");
+  EXPECT_EQ(item.wave.SampFreq(), 16000.0f);
+  ASSERT_EQ(item.wave.Data().NumCols(), 2 * f.Data().NumCols());
+  EXPECT_EQ(item.wave.Data()(0, 2001), f.Data()(0, 1000));
+  ASSERT_TRUE(reader.Next(&item.key, &item.wave, &item.error));
+  EXPECT_TRUE(item.wave.Data() == a.Data());  // already at 16 kHz: not touched
+  EXPECT_EQ(num_calls, 1);
+
+  // Segments: the recording is resampled once, then cut at the new rate.
+  opts.segments = Write("segments", "s1 f 0.1 0.2\ns2 f 0.5 -1\ns3 a 0 0.1\n");
+  num_calls = 0;
+  std::vector<Item> items;
+  {
+    WaveReader seg_reader("scp:" + scp, opts, CountingResampler{&num_calls});
+    while (seg_reader.Next(&item.key, &item.wave, &item.error)) items.push_back(item);
+  }
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(num_calls, 1);
+  EXPECT_EQ(items[0].error, "");
+  EXPECT_EQ(items[0].wave.SampFreq(), 16000.0f);
+  ASSERT_EQ(items[0].wave.Data().NumCols(), 1600);
+  EXPECT_EQ(items[0].wave.Data()(0, 0), f.Data()(0, 800));
+  EXPECT_EQ(items[1].wave.Data().NumCols(), 2 * f.Data().NumCols() - 8000);
+  EXPECT_TRUE(items[2].wave.Data() == a.Data().Range(0, 1, 0, 1600));
+
+  // A resampler failure is an error for that key, naming both rates.
+  std::string scp44 = dir_ + "/wav44.scp";
+  std::ofstream(scp44) << "x sox -n -r 44100 -t wav - synth 0.01 sine 440 |\n"
+                       << "a " << Wav("a_speech") << "\n";
+  opts.segments.clear();
+  WaveReader bad_reader("scp:" + scp44, opts, CountingResampler{&num_calls});
+  ASSERT_TRUE(bad_reader.Next(&item.key, &item.wave, &item.error));
+  if (item.error.find("cannot read audio") != std::string::npos)
+    GTEST_SKIP() << "sox not available to make 44.1 kHz audio: " << item.error;
+  for (const char *part : {"x: ", "44100 Hz", "expected 16000 Hz", "rate not supported"})
+    EXPECT_TRUE(Contains(item.error, part)) << item.error;
+  EXPECT_EQ(item.wave.Data().NumElements(), 0);
+  ASSERT_TRUE(bad_reader.Next(&item.key, &item.wave, &item.error));
+  EXPECT_EQ(item.error, "");
 }
 
 TEST_F(WaveReaderTest, Channels) {
