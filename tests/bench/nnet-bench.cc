@@ -4,7 +4,7 @@
 //   gemm M N K            GFLOP/s of our Sgemm and of cblas_sgemm called directly
 //   block infer|train     a pre-LN transformer block: d=768, 12 heads, FFN 3072, T=300, B=4
 //   convstack infer|train wav2vec2's convolutional feature encoder on 4 x 1 s of audio
-// Usage: nnet-bench <num-threads> <repeats>
+// Usage: nnet-bench <num-threads> <repeats> [all|gemm|block|block-infer|convstack]
 #include <cblas.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "matrix/gemm.h"
@@ -112,12 +113,15 @@ void Train(const Var &y) { SumAll(y).Backward(); }
 int main(int argc, char **argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  const std::string only = argc > 3 ? argv[3] : "all";
+  auto want = [&](const char *c) { return only == "all" || only == c; };
   SetNumThreads(threads);
   std::printf("openblas %s, threads %d\n", openblas_get_corename(), threads);
   RandomGenerator rng(1);
 
   for (auto mnk : std::vector<std::array<int64_t, 3>>{
            {1200, 768, 768}, {1200, 3072, 768}, {1200, 768, 3072}, {2048, 2048, 2048}}) {
+    if (!want("gemm")) break;
     const int64_t m = mnk[0], n = mnk[1], k = mnk[2];
     Tensor a = Tensor::Empty({m, k}), b = Tensor::Empty({k, n}), c = Tensor::Empty({m, n});
     rng.FillUniform(-1, 1, &a);
@@ -134,6 +138,7 @@ int main(int argc, char **argv) {
                 long(k), flops / ours * 1e-9, flops / blas * 1e-9);
   }
 
+  if (want("block") || only == "block-infer") {
   Block block(&rng);
   Tensor xt = Tensor::Empty({4, 300, Block::kDim});
   rng.FillNormal(0, 1, &xt);
@@ -142,18 +147,20 @@ int main(int argc, char **argv) {
     NoGradGuard no_grad;
     block.Forward(x);
   });
-  double train = BestTime(repeats, [&] { Train(block.Forward(x)); });
+  double train = only == "block-infer" ? 0.0 : BestTime(repeats, [&] { Train(block.Forward(x)); });
   std::printf("block infer %.2f ms\nblock train %.2f ms\n", infer * 1e3, train * 1e3);
+  }
+  if (!want("convstack")) return 0;
 
   ConvStack conv(&rng);
   Tensor wt = Tensor::Empty({4, 1, 16000});
   rng.FillNormal(0, 1, &wt);
   Var wav(wt);
-  infer = BestTime(repeats, [&] {
+  double infer = BestTime(repeats, [&] {
     NoGradGuard no_grad;
     conv.Forward(wav);
   });
-  train = BestTime(repeats, [&] { Train(conv.Forward(wav)); });
+  double train = BestTime(repeats, [&] { Train(conv.Forward(wav)); });
   std::printf("convstack infer %.2f ms\nconvstack train %.2f ms\n", infer * 1e3, train * 1e3);
   return 0;
 }

@@ -45,16 +45,14 @@ void BlockProbs(const AttnGeom &g, int64_t bi, int64_t hi, int64_t q0, int64_t n
     if (mb)
       for (int64_t j = 0; j < g.tk; j++)
         if (mb[j] != 0.0f) row[j] = -std::numeric_limits<float>::infinity();
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < g.tk; j++) m = std::max(m, row[j]);
+    const float m = RowMax(row, g.tk);
     if (std::isinf(m)) {  // every key masked
       for (int64_t j = 0; j < g.tk; j++) row[j] = 0.0f;
       continue;
     }
     for (int64_t j = 0; j < g.tk; j++) row[j] = FastExp(row[j] - m);
-    double sum = 0;
-    for (int64_t j = 0; j < g.tk; j++) sum += row[j];
-    const float inv = static_cast<float>(1.0 / sum);
+    const float sum = RowSum(row, g.tk);
+    const float inv = 1.0f / sum;
     for (int64_t j = 0; j < g.tk; j++) row[j] *= inv;
   }
 }

@@ -62,6 +62,22 @@ struct NormSpec {
 
 int64_t Channel(const NormSpec &s, int64_t e) { return (e / s.chan_inner) % s.channels; }
 
+// Calls fn(e, n, c) for the runs of elements [begin, begin + length) that share channel c;
+// for layer norm (the channel is the position in the row) one call with c = -1.
+template <class F>
+void ForRuns(const NormSpec &s, int64_t begin, int64_t length, F fn) {
+  if (s.chan_inner == 1 && length == s.channels) {
+    fn(begin, length, int64_t{-1});
+    return;
+  }
+  for (int64_t i = 0; i < length;) {
+    const int64_t e = begin + i;
+    const int64_t run = std::min(length - i, s.chan_inner - e % s.chan_inner);
+    fn(e, run, Channel(s, e));
+    i += run;
+  }
+}
+
 class NormNode : public Node {
  public:
   NormNode(NormSpec spec, const Var &x, const Var &w, const Var &b, std::vector<double> mean,
@@ -73,57 +89,69 @@ class NormNode : public Node {
   }
   void Backward(const Tensor &gy) override {
     const Tensor &x = inputs_[0].value();
-    const bool has_w = inputs_[1].Defined();
-    const float *px = x.Data(), *pg = gy.Data(), *pw = has_w ? inputs_[1].value().Data() : nullptr;
+    const float *px = x.Data(), *pg = gy.Data();
+    const float *pw = inputs_[1].Defined() ? inputs_[1].value().Data() : nullptr;
     const Layout &l = spec_.layout;
     const double count = static_cast<double>(l.outer * l.inner);
-    std::vector<double> gw(spec_.channels, 0.0), gb(spec_.channels, 0.0);
     Tensor gx = Tensor::Empty(x.shape());
     float *po = gx.Data();
-    // Per set: the two means, then gx. Affine gradients are accumulated serially afterwards.
+    // Per set: m1 = mean(gxhat), m2 = mean(gxhat xhat), then gx; gxhat = gy * weight[channel].
     ParallelFor(l.sets, 1, [&](int64_t s0, int64_t s1) {
       for (int64_t j = s0; j < s1; j++) {
+        const float mean = static_cast<float>(mean_[j]), rstd = static_cast<float>(rstd_[j]);
         double m1 = 0, m2 = 0;
-        for (int64_t o = 0; o < l.outer; o++) {
-          const int64_t base = (o * l.sets + j) * l.inner;
-          for (int64_t i = 0; i < l.inner; i++) {
-            const int64_t e = base + i;
-            const double xhat = (px[e] - mean_[j]) * rstd_[j];
-            const double gxhat = pg[e] * (pw ? pw[Channel(spec_, e)] : 1.0f);
-            m1 += gxhat;
-            m2 += gxhat * xhat;
-          }
-        }
-        m1 /= count;
-        m2 /= count;
-        for (int64_t o = 0; o < l.outer; o++) {
-          const int64_t base = (o * l.sets + j) * l.inner;
-          for (int64_t i = 0; i < l.inner; i++) {
-            const int64_t e = base + i;
-            const double xhat = (px[e] - mean_[j]) * rstd_[j];
-            const double gxhat = pg[e] * (pw ? pw[Channel(spec_, e)] : 1.0f);
-            po[e] = static_cast<float>(rstd_[j] * (gxhat - m1 - xhat * m2));
-          }
-        }
+        for (int64_t o = 0; o < l.outer; o++)
+          ForRuns(spec_, (o * l.sets + j) * l.inner, l.inner, [&](int64_t e, int64_t n, int64_t c) {
+            for (int64_t k = 0; k < n; k++) {
+              const float w = pw ? pw[c < 0 ? k : c] : 1.0f;
+              const float gxhat = pg[e + k] * w;
+              m1 += gxhat;
+              m2 += gxhat * (px[e + k] - mean) * rstd;
+            }
+          });
+        const float f1 = static_cast<float>(m1 / count), f2 = static_cast<float>(m2 / count);
+        for (int64_t o = 0; o < l.outer; o++)
+          ForRuns(spec_, (o * l.sets + j) * l.inner, l.inner, [&](int64_t e, int64_t n, int64_t c) {
+            for (int64_t k = 0; k < n; k++) {
+              const float w = pw ? pw[c < 0 ? k : c] : 1.0f;
+              const float xhat = (px[e + k] - mean) * rstd;
+              po[e + k] = rstd * (pg[e + k] * w - f1 - xhat * f2);
+            }
+          });
       }
     });
     if (NeedsGrad(0)) inputs_[0].AccumulateGrad(gx);
-    if ((inputs_[1].Defined() && NeedsGrad(1)) || (inputs_[2].Defined() && NeedsGrad(2))) {
-      const int64_t n = x.NumElements();
-      for (int64_t e = 0; e < n; e++) {
-        const int64_t j = (e / l.inner) % l.sets;
-        const int64_t c = Channel(spec_, e);
-        gw[c] += pg[e] * (px[e] - mean_[j]) * rstd_[j];
-        gb[c] += pg[e];
+    const bool want_w = inputs_[1].Defined() && NeedsGrad(1);
+    const bool want_b = inputs_[2].Defined() && NeedsGrad(2);
+    if (!want_w && !want_b) return;
+    std::vector<double> gw(spec_.channels, 0.0), gb(spec_.channels, 0.0);
+    for (int64_t o = 0; o < l.outer; o++)
+      for (int64_t j = 0; j < l.sets; j++) {
+        const float mean = static_cast<float>(mean_[j]), rstd = static_cast<float>(rstd_[j]);
+        ForRuns(spec_, (o * l.sets + j) * l.inner, l.inner, [&](int64_t e, int64_t n, int64_t c) {
+          if (c < 0) {
+            for (int64_t k = 0; k < n; k++) {
+              gw[k] += pg[e + k] * (px[e + k] - mean) * rstd;
+              gb[k] += pg[e + k];
+            }
+            return;
+          }
+          double sw = 0, sb = 0;
+          for (int64_t k = 0; k < n; k++) {
+            sw += pg[e + k] * (px[e + k] - mean) * rstd;
+            sb += pg[e + k];
+          }
+          gw[c] += sw;
+          gb[c] += sb;
+        });
       }
-      auto to_tensor = [&](const std::vector<double> &v) {
-        Tensor t = Tensor::Empty({spec_.channels});
-        for (int64_t c = 0; c < spec_.channels; c++) t.Data()[c] = static_cast<float>(v[c]);
-        return t;
-      };
-      if (inputs_[1].Defined() && NeedsGrad(1)) inputs_[1].AccumulateGrad(to_tensor(gw));
-      if (inputs_[2].Defined() && NeedsGrad(2)) inputs_[2].AccumulateGrad(to_tensor(gb));
-    }
+    auto to_tensor = [&](const std::vector<double> &v) {
+      Tensor t = Tensor::Empty({spec_.channels});
+      for (int64_t c = 0; c < spec_.channels; c++) t.Data()[c] = static_cast<float>(v[c]);
+      return t;
+    };
+    if (want_w) inputs_[1].AccumulateGrad(to_tensor(gw));
+    if (want_b) inputs_[2].AccumulateGrad(to_tensor(gb));
   }
 
  private:
