@@ -24,9 +24,12 @@ struct ConvGeom {
 };
 
 // col[(c, i, j), (oh, ow)] = x[c, oh * s0 - p0 + i * d0, ow * s1 - p1 + j * d1] (0 outside).
+// Channels in parallel: each writes its own rows of col.
 void Im2Col(const ConvGeom &g, const float *x, float *col) {
   const int64_t cols = g.ColCols();
-  for (int64_t c = 0; c < g.CinG(); c++)
+  ParallelFor(g.CinG(), std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(g.kh * g.kw * cols, 1)),
+              [&](int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; c++)
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++) {
         float *dst = col + ((c * g.kh + i) * g.kw + j) * cols;
@@ -45,12 +48,15 @@ void Im2Col(const ConvGeom &g, const float *x, float *col) {
           }
         }
       }
+  });
 }
 
-// dx += col2im(dcol), the adjoint of Im2Col.
+// dx += col2im(dcol), the adjoint of Im2Col; channels in parallel (each owns its rows of dx).
 void Col2ImAdd(const ConvGeom &g, const float *col, float *dx) {
   const int64_t cols = g.ColCols();
-  for (int64_t c = 0; c < g.CinG(); c++)
+  ParallelFor(g.CinG(), std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(g.kh * g.kw * cols, 1)),
+              [&](int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; c++)
     for (int64_t i = 0; i < g.kh; i++)
       for (int64_t j = 0; j < g.kw; j++) {
         const float *src = col + ((c * g.kh + i) * g.kw + j) * cols;
@@ -66,6 +72,7 @@ void Col2ImAdd(const ConvGeom &g, const float *col, float *dx) {
           }
         }
       }
+  });
 }
 
 // A 1x1 convolution with stride 1 and no padding needs no im2col: col is the input itself.
