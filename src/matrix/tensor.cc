@@ -1,6 +1,7 @@
 // src/matrix/tensor.cc
 #include "matrix/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -85,6 +86,7 @@ class BlockCache {
     }
     void *p = std::aligned_alloc(kAlign, bytes);
     if (p == nullptr) VOX_ERR << "out of memory allocating a tensor of " << bytes << " bytes";
+    system_allocations_++;
     return p;
   }
   void Put(void *p, size_t bytes) {
@@ -111,6 +113,9 @@ class BlockCache {
   std::mutex mutex_;
   std::multimap<size_t, void *> free_;
   int64_t cached_bytes_ = 0;
+
+ public:
+  std::atomic<int64_t> system_allocations_{0};
 };
 
 // Never destroyed: tensors in static objects may be freed after main returns.
@@ -138,6 +143,7 @@ class TensorStorage {
 
 int64_t TensorCacheBytes() { return Cache().CachedBytes(); }
 void TensorCacheClear() { Cache().Clear(); }
+int64_t TensorSystemAllocations() { return Cache().system_allocations_; }
 
 // ---------------------------------------------------------------------------------------------
 

@@ -134,6 +134,9 @@ class Tensor {
 // loading a model); both thread-safe.
 int64_t TensorCacheBytes();
 void TensorCacheClear();
+// Number of blocks taken from the system allocator so far (cache misses): a steady-state
+// inference loop should not increase it.
+int64_t TensorSystemAllocations();
 
 }  // namespace voxtools
 

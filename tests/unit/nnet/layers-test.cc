@@ -112,3 +112,26 @@ TEST(LayersTest, TinyModelLearns) {
 
 }  // namespace
 }  // namespace voxtools
+
+namespace voxtools {
+namespace {
+
+// Inference records nothing and, once warm, reuses freed blocks: a second identical forward
+// pass takes no new memory from the system.
+TEST(LayersTest, SteadyStateInferenceAllocatesNothingNew) {
+  RandomGenerator rng(9);
+  Linear proj(32, 64, true, &rng);
+  LayerNormLayer norm(64);
+  Var x(RandomTensor({3, 50, 32}, 5));
+  auto forward = [&] {
+    NoGradGuard no_grad;
+    return Gelu(norm.Forward(proj.Forward(x))).value().NumElements();
+  };
+  forward();
+  const int64_t before = TensorSystemAllocations();
+  EXPECT_EQ(forward(), 3 * 50 * 64);
+  EXPECT_EQ(TensorSystemAllocations(), before);
+}
+
+}  // namespace
+}  // namespace voxtools
