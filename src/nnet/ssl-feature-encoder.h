@@ -1,0 +1,75 @@
+// src/nnet/ssl-feature-encoder.h
+// The front of the wav2vec 2.0 family (Baevski et al. 2020, section 2; fairseq's
+// ConvFeatureExtractionModel, torchaudio's FeatureExtractor): a stack of strided 1-D
+// convolutions from the raw waveform to frames, then the feature projection (LayerNorm over
+// the conv channels and a Linear to the transformer's width).
+//
+// Each conv block is Conv1d (no padding) -> norm -> exact GELU. The norm depends on the mode:
+//   group_norm: only block 0 has one, a GroupNorm with one group per channel, so each channel
+//               is normalised over time with the statistics of the whole (padded) input row;
+//   layer_norm: every block has a LayerNorm over channels, per frame.
+// Parameter paths (Hugging Face's module names):
+//   feature_extractor/conv_layers/<i>/conv/{weight,bias}
+//   feature_extractor/conv_layers/<i>/layer_norm/{weight,bias}
+//   feature_projection/layer_norm/{weight,bias}, feature_projection/projection/{weight,bias}
+#ifndef VOXTOOLS_NNET_SSL_FEATURE_ENCODER_H_
+#define VOXTOOLS_NNET_SSL_FEATURE_ENCODER_H_
+
+#include <memory>
+#include <string>
+
+#include "nnet/layers.h"
+#include "nnet/linear.h"
+#include "nnet/module.h"
+#include "nnet/ssl-config.h"
+
+namespace voxtools {
+
+class SslConvBlock : public Module {
+ public:
+  // norm: none, GroupNorm(C groups), or LayerNorm(C).
+  enum class Norm { kNone, kGroup, kLayer };
+  SslConvBlock(int64_t in_dim, const SslConvLayer &layer, bool bias, Norm norm, float eps,
+               RandomGenerator *rng);
+  std::string TypeName() const override { return "SslConvBlock"; }
+  std::string Describe() const override;
+  // x (B, Cin, L) -> (B, Cout, Lout), Lout = (L - kernel) / stride + 1.
+  Var Forward(const Var &x) const;
+
+ private:
+  Norm norm_;
+  std::shared_ptr<Conv1dLayer> conv_;
+  std::shared_ptr<GroupNormLayer> group_norm_;
+  std::shared_ptr<LayerNormLayer> layer_norm_;
+};
+
+// "feature_extractor": the conv stack.
+class SslFeatureEncoder : public Module {
+ public:
+  explicit SslFeatureEncoder(const SslConfig &config, RandomGenerator *rng = nullptr);
+  std::string TypeName() const override { return "SslFeatureEncoder"; }
+  // wave (B, N) samples in [-1, 1] (or normalised) -> (B, C_conv, T), T = config.NumFrames(N).
+  // Throws Error if N is shorter than the receptive field.
+  Var Forward(const Var &wave) const;
+
+ private:
+  SslConfig config_;
+  std::shared_ptr<ModuleList> conv_layers_;
+};
+
+// "feature_projection": LayerNorm(C_conv) then Linear(C_conv -> E).
+class SslFeatureProjection : public Module {
+ public:
+  SslFeatureProjection(const SslConfig &config, RandomGenerator *rng = nullptr);
+  std::string TypeName() const override { return "SslFeatureProjection"; }
+  // x (B, T, C_conv) -> (B, T, E).
+  Var Forward(const Var &x) const;
+
+ private:
+  std::shared_ptr<LayerNormLayer> layer_norm_;
+  std::shared_ptr<Linear> projection_;
+};
+
+}  // namespace voxtools
+
+#endif  // VOXTOOLS_NNET_SSL_FEATURE_ENCODER_H_

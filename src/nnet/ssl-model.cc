@@ -1,0 +1,96 @@
+// src/nnet/ssl-model.cc
+#include "nnet/ssl-model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nnet/ops/elementwise.h"
+#include "nnet/ops/misc.h"
+#include "nnet/ops/shape.h"
+
+namespace voxtools {
+
+SslModel::SslModel(const SslConfig &config, RandomGenerator *rng) : config_(config) {
+  config.Validate();
+  feature_extractor_ =
+      RegisterModule("feature_extractor", std::make_shared<SslFeatureEncoder>(config, rng));
+  feature_projection_ =
+      RegisterModule("feature_projection", std::make_shared<SslFeatureProjection>(config, rng));
+  encoder_ = RegisterModule("encoder", std::make_shared<SslTransformer>(config, rng));
+  Tensor mask_emb({config.embed_dim});
+  if (rng) rng->FillUniform(0.0f, 1.0f, &mask_emb);  // fairseq's uniform_() init
+  mask_emb_ = RegisterParameter("mask_emb", mask_emb);
+}
+
+SslOutputs SslModel::Forward(const Var &wave, const Tensor &padding_mask,
+                             const SslOutputRequest &request,
+                             const SslForwardOptions &opts) const {
+  const int64_t num_layers = config_.num_layers;
+  int64_t last = request.final ? num_layers : -1;
+  for (int64_t n : request.layers) {
+    if (n < 0 || n > num_layers)
+      VOX_ERR << "layer " << n << " requested; the model has layers 0.." << num_layers;
+    last = std::max(last, n);
+  }
+  if (padding_mask.Defined() &&
+      (padding_mask.Rank() != 2 || padding_mask.Dim(0) != wave.Dim(0) ||
+       padding_mask.Dim(1) != wave.Dim(1)))
+    VOX_ERR << "padding mask " << padding_mask.shape().ToString() << " does not match wave "
+            << wave.shape().ToString();
+
+  SslOutputs out;
+  Var conv = feature_extractor_->Forward(wave);  // (B, C, T)
+  if (Training() && config_.feature_grad_mult != 1.0f && conv.RequiresGrad()) {
+    // Same value, gradient scaled by feature_grad_mult (fairseq's GradMultiply).
+    const float m = config_.feature_grad_mult;
+    conv = Add(MulScalar(conv, m), MulScalar(conv.Detach(), 1.0f - m));
+  }
+  Var features = Transpose(conv, 1, 2);  // (B, T, C)
+  if (request.cnn) out.cnn = features;
+  const int64_t b = features.Dim(0), t = features.Dim(1);
+  if (padding_mask.Defined()) out.frame_mask = SslFrameMask(padding_mask, t);
+  Var x = feature_projection_->Forward(features);
+  x = Dropout(x, config_.dropout_input, Training(), opts.rng);
+  if (request.proj) {
+    out.proj = out.frame_mask.Defined() ? MaskedFill(x, out.frame_mask.Reshape({b, t, 1}), 0.0f)
+                                        : x;
+  }
+  if (last < 0) return out;
+
+  std::vector<Var> collected(last + 1);
+  auto on_layer = [&](int64_t n, const Var &y) { collected[n] = y; };
+  Var y = encoder_->Forward(x, out.frame_mask, last, on_layer, opts);
+  for (int64_t n : request.layers) out.layers.push_back(collected[n]);
+  if (request.final) out.final = encoder_->FinalNorm(y);
+  return out;
+}
+
+void NormalizeWaveform(float *x, int64_t n, float eps) {
+  if (n <= 0) return;
+  double sum = 0;
+  for (int64_t i = 0; i < n; i++) sum += x[i];
+  const double mean = sum / n;
+  double ss = 0;
+  for (int64_t i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
+  const double scale = 1.0 / std::sqrt(ss / n + eps);
+  for (int64_t i = 0; i < n; i++) x[i] = static_cast<float>((x[i] - mean) * scale);
+}
+
+Tensor SslFrameMask(const Tensor &padding_mask, int64_t num_frames) {
+  const int64_t b = padding_mask.Dim(0), n = padding_mask.Dim(1);
+  if (num_frames <= 0 || n < num_frames)
+    VOX_ERR << "frame mask: " << num_frames << " frames from " << n << " samples";
+  const int64_t chunk = n / num_frames;
+  Tensor mask({b, num_frames});
+  for (int64_t r = 0; r < b; r++) {
+    const float *m = padding_mask.Data() + r * n;
+    for (int64_t f = 0; f < num_frames; f++) {
+      bool all = true;
+      for (int64_t i = f * chunk; i < (f + 1) * chunk && all; i++) all = m[i] != 0.0f;
+      mask.Data()[r * num_frames + f] = all ? 1.0f : 0.0f;
+    }
+  }
+  return mask;
+}
+
+}  // namespace voxtools
