@@ -79,7 +79,25 @@ def attention(q, k, v, bias, mask, p):
     return torch.matmul(torch.softmax(s, dim=-1), v)
 
 
+def block(x, p):
+    # A pre-LN transformer block (the bench's, small): inputs x, mask (B, T; 1 = padding),
+    # then ln1 w/b, q/k/v/o w/b, ln2 w/b, ffn1 w/b, ffn2 w/b.
+    x_in, mask = x[0], x[1]
+    (ln1w, ln1b, wq, bq, wk, bk, wv, bv, wo, bo, ln2w, ln2b, w1, b1, w2, b2) = x[2:]
+    b, t, d = x_in.shape
+    h_n = p["heads"]
+    h = F.layer_norm(x_in, (d,), ln1w, ln1b)
+
+    def heads(w, bias):
+        return F.linear(h, w, bias).view(b, t, h_n, d // h_n).transpose(1, 2)
+    a = attention(heads(wq, bq), heads(wk, bk), heads(wv, bv), None, mask, {})
+    a = a.transpose(1, 2).reshape(b, t, d)
+    x1 = x_in + F.linear(a, wo, bo)
+    return x1 + F.linear(F.gelu(F.linear(F.layer_norm(x1, (d,), ln2w, ln2b), w1, b1)), w2, b2)
+
+
 OPS = {
+    "block": block,
     "matmul": lambda x, p: torch.matmul(x[0], x[1]),
     "affine": lambda x, p: F.linear(x[0], x[1], x[2] if len(x) > 2 else None),
     "add": lambda x, p: x[0] + x[1],
