@@ -160,7 +160,15 @@ std::string RenderDetPlot(const std::vector<DetSystem> &systems, const DetPlotOp
   if (!(options.min_rate > 0.0 && options.min_rate < options.max_rate && options.max_rate < 1.0))
     VOX_ERR << "DET plot: need 0 < min rate < max rate < 1, got " << options.min_rate << " and "
             << options.max_rate;
-  const double left = 80, top = 50, size = 480, width = left + size + 30, height = top + size + 70;
+  // The legend goes below the axes (one line per system, then the marker key), so that it
+  // never hides a curve.
+  const double line_h = 18;
+  size_t longest = 0;  // legend characters, ~7 px each at 12 px DejaVu Sans
+  for (const DetSystem &sys : systems) longest = std::max(longest, sys.name.size() + 58);
+  const double left = 80, top = 50, size = 480;
+  const double width = std::max(left + size + 30, left + 40 + 7.0 * std::min<size_t>(longest, 200));
+  const double legend_top = top + size + 62;
+  const double height = legend_top + line_h * (systems.size() + 1) + 10;
   const double lo = Probit(options.min_rate), hi = Probit(options.max_rate);
   // Probit rates to pixels; rates outside the axes land outside the clip rectangle (clamped
   // a little beyond it, so that 0 and 1 stay finite).
@@ -223,25 +231,26 @@ std::string RenderDetPlot(const std::vector<DetSystem> &systems, const DetPlotOp
     fa /= sys.nontargets.size();
     auto inside = [&](double rate) { return rate >= options.min_rate && rate <= options.max_rate; };
     if (inside(eer)) svg.Circle(px(eer), py(eer), 5, "none", colour, 2.0);
-    if (inside(miss) && inside(fa))
-      svg.Rect(px(fa) - 4.5, py(miss) - 4.5, 9, 9, colour, "#000000", 0.8);
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), ": EER %.2f%%, minDCF %.3f", 100.0 * eer, min_dcf);
+    if (inside(miss) && inside(fa)) svg.Rect(px(fa) - 4.5, py(miss) - 4.5, 9, 9, colour, "#000000", 0.8);
+    // The operating point's rates are printed too: at a low p-target it is often off the axes.
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), ": EER %.2f%%, minDCF %.3f (miss %.1f%%, FA %.3g%%)",
+                  100.0 * eer, min_dcf, 100.0 * miss, 100.0 * fa);
     legend.push_back(sys.name + buf);
   }
-  // Legend in the top right corner, where DET curves of useful systems rarely pass.
-  const double line_h = 18, box_w = 300, box_h = line_h * (legend.size() + 1) + 8;
-  const double bx = left + size - box_w - 8, by = top + 8;
-  svg.Rect(bx, by, box_w, box_h, "#ffffff", "#808080", 0.8);
   for (size_t s = 0; s < legend.size(); s++) {
-    const double y = by + line_h * (s + 1);
-    svg.Line(bx + 8, y - 4, bx + 32, y - 4, kColours[s % kNumColours], 2.0);
-    svg.Text(bx + 38, y, legend[s], 12, TextAnchor::kStart);
+    const double y = legend_top + line_h * s;
+    svg.Line(left, y - 4, left + 24, y - 4, kColours[s % kNumColours], 2.0);
+    svg.Text(left + 30, y, legend[s], 12, TextAnchor::kStart);
   }
+  const double y = legend_top + line_h * systems.size();
+  svg.Circle(left + 12, y - 4, 5, "none", "#404040", 1.5);
+  svg.Text(left + 30, y, "EER", 11, TextAnchor::kStart, "#404040");
+  svg.Rect(left + 68 - 4.5, y - 8.5, 9, 9, "#808080", "#000000", 0.8);
   char note[128];
-  std::snprintf(note, sizeof(note), "o EER   \xe2\x96\xa0 minDCF (p-target %g, c-miss %g, c-fa %g)",
+  std::snprintf(note, sizeof(note), "minDCF (p-target %g, c-miss %g, c-fa %g)",
                 options.dcf.p_target, options.dcf.c_miss, options.dcf.c_fa);
-  svg.Text(bx + 8, by + line_h * (legend.size() + 1), note, 11, TextAnchor::kStart, "#404040");
+  svg.Text(left + 80, y, note, 11, TextAnchor::kStart, "#404040");
   return svg.Finish();
 }
 
@@ -256,12 +265,13 @@ std::string RenderConfusionPlot(const Matrix<double> &confusion,
   for (const std::string &l : labels) longest = std::max(longest, l.size());
   const double cell = std::max(28.0, std::min(60.0, 640.0 / k));
   const double label_w = 14 + 7.0 * std::min<size_t>(longest, 24);
-  const double left = label_w + 40, top = label_w + 50;
+  // Title at y 24, the "decided" axis name at 46, then the rotated column labels.
+  const double left = label_w + 40, top = label_w + 56;
   const double width = left + cell * k + 80, height = top + cell * k + 20;
   SvgWriter svg(width, height);
   if (!title.empty()) svg.Text(width / 2, 24, title, 16, TextAnchor::kMiddle, "#000000", 0, true);
-  svg.Text(left + cell * k / 2, top - label_w - 14, "decided", 13, TextAnchor::kMiddle);
-  svg.Text(left - label_w - 18, top + cell * k / 2, "true", 13, TextAnchor::kMiddle, "#000000", -90);
+  svg.Text(left + cell * k / 2, 46, "decided", 13, TextAnchor::kMiddle);
+  svg.Text(20, top + cell * k / 2, "true", 13, TextAnchor::kMiddle, "#000000", -90);
   svg.Text(left + cell * k + 40, top - 8, "count", 12, TextAnchor::kMiddle);
   const double font = std::min(12.0, cell / 3.2);
   for (int64_t i = 0; i < k; i++) {
