@@ -3,6 +3,8 @@
 # The model file is written here with h5py (the format is plain HDF5: params/<path>, root
 # attribute "config"); tests that need h5py skip, saying so, where it is missing.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
   cd "$BATS_TEST_TMPDIR"
   PY=${VOX_PYTHON:-/usr/bin/python3}
@@ -60,4 +62,56 @@ PYEOF
   run nnet-info feats.h5
   [ "$status" -eq 1 ]
   [[ "$output" == *"no parameters under params/"* ]]
+}
+
+# A model file as SaveModel writes it (JSON config, buffers/) and a training checkpoint
+# (optimizer/, train_state/), both written with h5py following src/nnet/model-file.h.
+make_checkpoint() {
+  "$PY" -c 'import h5py' 2>/dev/null || skip "$PY cannot import h5py (Debian package python3-h5py)"
+  "$PY" - "$1" "$2" <<'PYEOF'
+import json, sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w", track_order=True) as f:
+    f.attrs["format"] = "voxtools-model"
+    f.attrs["format_version"] = 1.0
+    f.attrs["config"] = json.dumps({"type": "ecapa-tdnn", "channels": 8})
+    f.create_dataset("params/block/conv/weight", data=np.zeros((8, 4, 3), "f4"))
+    f.create_dataset("params/head/weight", data=np.zeros((2, 8), "f4"))
+    f.create_dataset("buffers/block/bn/running_mean", data=np.zeros(8, "f4"))
+    f.create_dataset("buffers/block/bn/running_var", data=np.ones(8, "f4"))
+    if sys.argv[2] != "model":
+        f.create_dataset("optimizer/hyperparameters/momentum", data=0.9)
+        f.create_dataset("optimizer/state/head/weight/momentum_buffer", data=np.zeros((2, 8), "f4"))
+        f.create_dataset("optimizer/state/head/weight/step", data=40.0)
+        f["optimizer"].attrs["type"] = "sgd"
+        f.create_dataset("train_state/step", data=float(sys.argv[2]))
+        f.create_dataset("train_state/epoch", data=3.0)
+        f["train_state"].attrs["lr_schedule"] = json.dumps({"type": "exponential"})
+PYEOF
+}
+
+@test "nnet-info: JSON config pretty-printed, buffers counted apart, FLOPs unknown" {
+  make_checkpoint model.h5 model
+  run --separate-stderr nnet-info model.h5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'config:\n{\n  "type": "ecapa-tdnn",\n  "channels": 8\n}'* ]]
+  [[ "$output" == *"total parameters: 112"* ]]
+  [[ "$output" == *$'\nbuffers: 2 (16 elements)\n'* ]]
+  [[ "$output" == *$'\nFLOPs per second of audio: unknown' ]]
+  [[ "$output" != *"checkpoint:"* ]]
+}
+
+@test "nnet-info: a checkpoint's optimiser, step, epoch and LR schedule" {
+  make_checkpoint ckpt.h5 40
+  run --separate-stderr nnet-info ckpt.h5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'\ncheckpoint: optimizer sgd, step 40, epoch 3\n'* ]]
+  [[ "$output" == *$'\nlr schedule: {"type":"exponential"}\n'* ]]
+  [[ "$output" == *"total parameters: 112"* ]]
+}
+
+@test "nnet-info: a checkpoint whose step is not a count is an error naming it" {
+  make_checkpoint bad.h5 1.5
+  run --separate-stderr nnet-info bad.h5
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"bad.h5"*"train_state/step"* ]]
 }
