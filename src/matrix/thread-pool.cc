@@ -124,6 +124,15 @@ void SetNumThreads(int num_threads) {
 
 int GetNumThreads() { return g_num_threads; }
 
+void ThreadOptions::Validate() const {
+  if (num_threads < 1) VOX_ERR << "--num-threads must be >= 1, got " << num_threads;
+}
+
+void ThreadOptions::Apply() const {
+  Validate();
+  SetNumThreads(num_threads);
+}
+
 void EnsureBlasThreads() {
   if (!g_blas_set.exchange(true)) openblas_set_num_threads(g_num_threads);
 }

@@ -15,8 +15,28 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+
+#include "base/options-itf.h"
 
 namespace voxtools {
+
+// The --num-threads option of every tool that computes on tensors. main() registers it and
+// calls Apply() once after parsing:
+//   ThreadOptions threads;  threads.Register(&po);  po.Read(argc, argv);  threads.Apply();
+struct ThreadOptions {
+  int32_t num_threads = 1;
+  void Register(OptionsItf *opts) {
+    opts->Register("num-threads", &num_threads,
+                   "Threads for the neural-network engine: element-wise kernels and OpenBLAS "
+                   "together (never more than this many busy)");
+  }
+  // Throws Error naming the option if num_threads < 1.
+  void Validate() const;
+  std::string ToString() const { return "--num-threads=" + std::to_string(num_threads); }
+  // Validate(), then SetNumThreads(num_threads).
+  void Apply() const;
+};
 
 // Sets the number of threads for ParallelFor and for OpenBLAS (openblas_set_num_threads), and
 // tells OpenMP (used by nothing of ours, maybe by a library) to use 1. num_threads >= 1.

@@ -123,6 +123,14 @@ TEST(ThreadPoolTest, CoversRangeOnceWithEveryThreadCount) {
                }), Error);
   SetNumThreads(1);
   EXPECT_THROW(SetNumThreads(0), Error);
+  ThreadOptions opts;
+  opts.num_threads = 2;
+  opts.Apply();
+  EXPECT_EQ(GetNumThreads(), 2);
+  EXPECT_EQ(opts.ToString(), "--num-threads=2");
+  opts.num_threads = 0;
+  EXPECT_THROW(opts.Apply(), Error);
+  SetNumThreads(1);
 }
 
 }  // namespace
