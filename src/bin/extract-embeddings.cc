@@ -1,0 +1,157 @@
+// src/bin/extract-embeddings.cc
+// Speaker/language embeddings of a table of utterances with a trained network.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/parse-options.h"
+#include "base/text-utils.h"
+#include "base/tool-main.h"
+#include "feat/fbank.h"
+#include "feat/resample.h"
+#include "io/kaldi-stream.h"
+#include "io/table.h"
+#include "io/wave-reader.h"
+#include "matrix/thread-pool.h"
+#include "nnet/embedding-extractor.h"
+#include "nnet/trained-model.h"
+
+namespace voxtools {
+namespace {
+
+const char *kUsage =
+    "Extract one embedding per utterance with a trained network (train-nnet's model file,\n"
+    "or any x-vector/ECAPA/ResNet model file): features mean-normalised, then the whole\n"
+    "utterance in one pass, or --chunk-size frames at a time with the chunks averaged.\n"
+    "Input is a feature table (--input=feats, default) or audio (--input=wav: fbank with\n"
+    "the --fbank.* options, which must match training). With --spk2utt, also writes each\n"
+    "speaker's mean embedding to --spk-wspecifier.\n"
+    "\n"
+    "Usage: extract-embeddings [options] <model.h5> <feats-or-wav-rspecifier> <emb-wspecifier>\n"
+    "e.g.: extract-embeddings exp/ecapa/final.h5 scp:data/test/feats.scp ark,scp:emb.ark,emb.scp\n"
+    "      extract-embeddings --input=wav --fbank.num-mel-bins=80 --chunk-size=300 \\\n"
+    "        --spk2utt=data/enrol/spk2utt --spk-wspecifier=h5:spk.h5 final.h5 scp:wav.scp h5:utt.h5\n"
+    "See also: train-nnet, score-cosine, train-plda, ivector-mean\n";
+
+// spk2utt lines "spk utt1 utt2 ...".
+std::vector<std::pair<std::string, std::vector<std::string>>> ReadSpk2Utt(const std::string &f) {
+  Input in(f);
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  std::string line;
+  for (int64_t n = 1; std::getline(in.Stream(), line); n++) {
+    std::vector<std::string> fields = SplitString(line, " \t\r", true);
+    if (fields.empty()) continue;
+    if (fields.size() < 2) VOX_ERR << f << " line " << n << ": a speaker without utterances";
+    out.emplace_back(fields[0], std::vector<std::string>(fields.begin() + 1, fields.end()));
+  }
+  return out;
+}
+
+int Run(int argc, char *argv[]) {
+  ParseOptions po(kUsage);
+  EmbeddingExtractOptions opts;
+  FbankOptions fbank_opts;
+  ThreadOptions threads;
+  std::string input = "feats", spk2utt, spk_wspecifier;
+  int32_t max_errors = 0;
+  opts.Register(&po);
+  threads.Register(&po);
+  PrefixOptions fbank_prefix("fbank", &po);
+  fbank_opts.Register(&fbank_prefix);
+  po.Register("input", &input, "feats (a feature table) or wav (audio; fbank on the fly)");
+  po.Register("spk2utt", &spk2utt, "Also average the embeddings of each speaker's utterances");
+  po.Register("spk-wspecifier", &spk_wspecifier, "Where --spk2utt's speaker embeddings go");
+  po.Register("max-errors", &max_errors,
+              "Fail (and write nothing) if more than this many utterances fail; 0: fail if any");
+  if (!po.Read(argc, argv)) return 0;
+  if (po.NumArgs() != 3) {
+    po.PrintUsage();
+    return 1;
+  }
+  const std::string model_file = po.GetArg(1), rspecifier = po.GetArg(2),
+                    wspecifier = po.GetArg(3);
+  opts.Validate();
+  threads.Apply();
+  if (input != "feats" && input != "wav") VOX_ERR << "--input=" << input << ": feats or wav";
+  if (spk2utt.empty() != spk_wspecifier.empty())
+    VOX_ERR << "--spk2utt and --spk-wspecifier go together";
+  VOX_VLOG(1) << opts.ToString();
+
+  std::shared_ptr<EmbeddingModel> model = LoadEmbeddingModel(model_file);
+  model->Eval();
+  TableWriter<FloatVectorHolder> writer(wspecifier);
+  std::map<std::string, Vector<float>> kept;  // for --spk2utt
+  int64_t num_done = 0, num_errors = 0;
+  auto process = [&](const std::string &key, const Matrix<float> &feats) {
+    try {
+      Vector<float> e = ExtractEmbedding(model.get(), feats, opts);
+      writer.Write(key, e);
+      if (!spk2utt.empty()) kept[key] = e;
+      num_done++;
+    } catch (const Error &err) {
+      VOX_WARN << "utterance " << key << ": " << err.reason();
+      num_errors++;
+    }
+  };
+  if (input == "feats") {
+    SequentialTableReader<FloatMatrixHolder> reader(rspecifier);
+    for (; !reader.Done(); reader.Next()) process(reader.Key(), reader.Value());
+  } else {
+    fbank_opts.Validate();
+    WaveReaderOptions wave_opts;
+    wave_opts.sample_rate = fbank_opts.frame.samp_freq;
+    WaveReader reader(rspecifier, wave_opts, ResampleSoxr);
+    FbankComputer computer(fbank_opts);
+    std::string key, error;
+    WaveData wave;
+    while (reader.Next(&key, &wave, &error)) {
+      if (!error.empty()) {
+        VOX_WARN << error;
+        num_errors++;
+        continue;
+      }
+      Matrix<float> feats;
+      ComputeFeatures(&computer, wave.Data().Row(0), wave.Data().NumCols(), wave.SampFreq(),
+                      1.0f, DitherSeed(fbank_opts.frame.seed, key), &feats);
+      process(key, feats);
+    }
+  }
+  VOX_LOG << "Done " << num_done << ", errors " << num_errors;
+  if (num_errors > max_errors || num_done == 0)
+    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
+            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  if (!spk2utt.empty()) {
+    // The mean of the raw embeddings, as Kaldi's ivector-mean (length-normalise afterwards).
+    TableWriter<FloatVectorHolder> spk_writer(spk_wspecifier);
+    int64_t num_spk = 0;
+    for (const auto &entry : ReadSpk2Utt(spk2utt)) {
+      Vector<double> sum;
+      int64_t n = 0;
+      for (const std::string &utt : entry.second) {
+        auto it = kept.find(utt);
+        if (it == kept.end()) continue;
+        if (n == 0) sum.Resize(it->second.Dim());
+        for (int64_t j = 0; j < sum.Dim(); j++) sum(j) += it->second(j);
+        n++;
+      }
+      if (n == 0) {
+        VOX_WARN << "speaker " << entry.first << ": none of its utterances has an embedding";
+        continue;
+      }
+      Vector<float> mean(sum.Dim());
+      for (int64_t j = 0; j < sum.Dim(); j++) mean(j) = static_cast<float>(sum(j) / n);
+      spk_writer.Write(entry.first, mean);
+      num_spk++;
+    }
+    VOX_LOG << "wrote " << num_spk << " speaker embeddings";
+    spk_writer.Close();
+  }
+  writer.Close();
+  return 0;
+}
+
+}  // namespace
+}  // namespace voxtools
+
+int main(int argc, char *argv[]) { return voxtools::RunTool(argc, argv, voxtools::Run); }

@@ -1,0 +1,39 @@
+// src/nnet/embedding-extractor.h
+// One embedding per utterance from a trained network (extract-embeddings, and the
+// trainer's evaluation): the utterance's features mean-normalised (CMN, as in training),
+// then either the whole utterance in one forward pass, or fixed-size chunks run as one
+// batch and their embeddings averaged (long recordings; WeSpeaker's and Kaldi's
+// x-vector extraction with --chunk-size).
+#ifndef VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
+#define VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
+
+#include <cstdint>
+#include <string>
+
+#include "base/options-itf.h"
+#include "matrix/matrix.h"
+#include "nnet/embedding-model.h"
+
+namespace voxtools {
+
+struct EmbeddingExtractOptions {
+  int32_t chunk_frames = 0;  // 0: the whole utterance in one pass
+  int32_t batch_size = 32;   // chunks per forward pass
+  bool cmn = true;           // subtract the utterance's mean (train-nnet's --cmn)
+
+  void Register(OptionsItf *opts);
+  void Validate() const;
+  std::string ToString() const;
+};
+
+// The embedding (EmbedDim()) of feats (T x FeatDim()). Chunks: floor(T / chunk) full chunks
+// from the start and, when frames are left over, one more ending at the last frame (so every
+// chunk has the same length and every frame is seen); an utterance shorter than one chunk
+// is run whole. The model must be in Eval() mode; runs under NoGradGuard. Throws Error if T
+// is below the model's MinFrames(), the dimension is wrong, or a value is NaN/Inf.
+Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats,
+                               const EmbeddingExtractOptions &opts);
+
+}  // namespace voxtools
+
+#endif  // VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
