@@ -101,7 +101,8 @@ need_generated() {
   head -c -10 "$GEN/legacy.pt" > "$BATS_TEST_TMPDIR/cut.pt"
   run checkpoint-info "$BATS_TEST_TMPDIR/cut.pt"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"cut.pt: storage"*"runs past the end of the file (truncated?)"* ]]
+  # Which storage the cut hits depends on the order torch wrote them in (their ids).
+  [[ "$output" == *"ERROR"*"cut.pt: "*"truncated"* ]]
 }
 
 @test "checkpoint-info: truncated, compressed, empty, missing and non-checkpoint input" {
