@@ -235,6 +235,14 @@ inline void CheckEmbeddingModel(const std::string &what, EmbeddingModel *model,
     request.Set("train", JsonValue::Bool(train));
     CompareWithReference(mode, request, *model, before, x, {}, outputs, grad_out, tol);
     if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure()) return;
+    if (!train) {
+      // Extraction runs without recording: the same numbers, bit for bit, and no graph.
+      NoGradGuard no_grad;
+      EmbeddingOutput inference = model->Forward(Var(x.value()));
+      EXPECT_FALSE(inference.embedding.RequiresGrad()) << mode;
+      ExpectTensorNear(inference.embedding.value(), out.embedding.value(), 0.0f, 0.0f,
+                       mode + ": inference under NoGradGuard");
+    }
   }
 }
 
