@@ -67,7 +67,8 @@ JsonValue ReadModelConfig(const std::string &path);
 // described above). A checkpoint's optimizer/ and train_state/ are ignored.
 void LoadModel(const std::string &path, Module *model);
 // LoadModel, then the optimiser state (the optimiser must be of the type saved; its
-// parameters must be the model's, by path) and *state. The optimiser's own options are kept;
+// parameters must be the model's, by path and identity) and *state. Meant for a freshly made
+// optimiser: a parameter with no state in the file (never stepped) keeps whatever it has. The optimiser's own options are kept;
 // a hyper-parameter or group scale that differs from the file's is a WARNING (changing them on
 // resume is legitimate, but rarely meant). Throws Error if the file is not a checkpoint.
 void LoadCheckpoint(const std::string &path, Module *model, Optimizer *optimizer,

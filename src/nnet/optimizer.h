@@ -125,6 +125,7 @@ class Optimizer {
 //   b = g at the first step, else momentum * b + g     (when momentum > 0)
 //   g = nesterov ? g + momentum * b : b
 //   p = p - lr * g
+// Defaults are WeSpeaker's recipe values (PyTorch's own are 0, 0, false).
 struct SgdOptions {
   double momentum = 0.9;
   double weight_decay = 1e-4;
