@@ -67,13 +67,10 @@ struct Block {
   }
   // x (B, T, D) -> (B, T, D)
   Var Forward(const Var &x) const {
-    const int64_t b = x.Dim(0), t = x.Dim(1), hd = kDim / kHeads;
     Var h = LayerNorm(x, ln1_w, ln1_b);
-    auto heads = [&](const Var &w, const Var &bias) {
-      return Permute(Reshape(Affine(h, w, bias), {b, t, kHeads, hd}), {0, 2, 1, 3});
-    };
-    Var a = Attention(heads(wq, bq), heads(wk, bk), heads(wv, bv), Var(), Tensor());
-    a = Reshape(Permute(a, {0, 2, 1, 3}), {b, t, kDim});
+    // Heads stay packed in the channels (B, T, H D): no transposes around the attention.
+    Var a = AttentionTimeFirst(Affine(h, wq, bq), Affine(h, wk, bk), Affine(h, wv, bv), kHeads,
+                               Var(), Tensor());
     Var x1 = Add(x, Affine(a, wo, bo));
     Var f = Affine(AffineGelu(LayerNorm(x1, ln2_w, ln2_b), w1, b1), w2, b2);
     return Add(x1, f);

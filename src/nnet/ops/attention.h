@@ -20,6 +20,12 @@ namespace voxtools {
 Var Attention(const Var &q, const Var &k, const Var &v, const Var &bias,
               const Tensor &key_padding_mask, float scale = 0.0f);
 
+// The same with heads packed in the channel dimension, the layout linear projections produce
+// and consume, so no transposes are needed: q (B, Tq, H D), k (B, Tk, H D), v (B, Tk, H Dv)
+// -> out (B, Tq, H Dv), head h owning channels [h D, (h + 1) D). bias and mask as above.
+Var AttentionTimeFirst(const Var &q, const Var &k, const Var &v, int64_t num_heads,
+                       const Var &bias, const Tensor &key_padding_mask, float scale = 0.0f);
+
 }  // namespace voxtools
 
 #endif  // VOXTOOLS_NNET_OPS_ATTENTION_H_

@@ -52,3 +52,45 @@ TEST(AttentionTest, BadShapes) {
 
 }  // namespace
 }  // namespace voxtools
+
+#include "nnet/ops/shape.h"
+
+namespace voxtools {
+namespace {
+
+// The time-first layout gives what the heads-first op (checked against PyTorch above) gives
+// on transposed inputs, values and gradients, up to GEMM rounding with another leading
+// dimension (1e-6).
+TEST(AttentionTest, TimeFirstLayoutMatchesHeadsFirst) {
+  const int64_t b = 2, h = 3, tq = 67, tk = 66, d = 4, dv = 5;
+  Var q = In({b, tq, h * d}, 5), k = In({b, tk, h * d}, 6), v = In({b, tk, h * dv}, 7);
+  Var bias = In({b, h, tq, tk}, 8);
+  Tensor mask({b, tk});
+  for (int64_t j = tk - 5; j < tk; j++) mask.At({1, j}) = 1.0f;
+  Tensor gy = RandomTensor({b, tq, h * dv}, 9);
+  Var y1 = AttentionTimeFirst(q, k, v, h, bias, mask);
+  y1.Backward(gy);
+  std::vector<Tensor> g1 = {q.grad().Clone(), k.grad().Clone(), v.grad().Clone(),
+                            bias.grad().Clone()};
+  for (Var *x : {&q, &k, &v, &bias}) x->ZeroGrad();
+  auto heads = [&](const Var &x, int64_t dim) {
+    return Permute(Reshape(x, {b, x.Dim(1), h, dim}), {0, 2, 1, 3});
+  };
+  Var a = Attention(heads(q, d), heads(k, d), heads(v, dv), bias, mask);
+  Var y2 = Reshape(Permute(a, {0, 2, 1, 3}), {b, tq, h * dv});
+  y2.Backward(gy);
+  test::ExpectTensorNear(y1.value(), y2.value(), 1e-6f, 1e-6f, "time-first forward");
+  test::ExpectTensorNear(g1[0], q.grad(), 1e-6f, 1e-6f, "dq");
+  test::ExpectTensorNear(g1[1], k.grad(), 1e-6f, 1e-6f, "dk");
+  test::ExpectTensorNear(g1[2], v.grad(), 1e-6f, 1e-6f, "dv");
+  test::ExpectTensorNear(g1[3], bias.grad(), 1e-6f, 1e-6f, "dbias");
+  auto f = [&](const std::vector<Var> &x) {
+    return AttentionTimeFirst(x[0], x[1], x[2], 2, Var(), Tensor());
+  };
+  test::CheckGradients(f, {In({1, 5, 6}, 10), In({1, 4, 6}, 11), In({1, 4, 4}, 12)}, 1e-2f, 1e-2f,
+                       2e-3f, "time-first");
+  EXPECT_THROW(AttentionTimeFirst(q, k, v, 5, Var(), Tensor()), Error);
+}
+
+}  // namespace
+}  // namespace voxtools
