@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "base/log.h"
-#include "io/h5-file.h"
+#include "nnet/model-file.h"
 
 namespace voxtools {
 namespace {
@@ -389,33 +389,13 @@ void LoadSslWeights(const Checkpoint &ckpt, SslWeightLayout layout, SslModel *mo
 }
 
 void WriteSslModelFile(const SslModel &model, const std::string &path) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  try {
-    H5File file(tmp, H5File::Mode::kTruncate);
-    file.SetAttribute("", "config", SslConfigToJson(model.config()).ToString(1));
-    for (const auto &p : model.NamedParameters()) {
-      const Tensor &t = p.second.value();
-      file.Write("params/" + p.first, t.shape().ToVector(), t.Data());
-    }
-    file.Close();
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    VOX_ERR << "cannot rename " << tmp << " to " << path;
-  }
+  SaveModel(path, model, SslConfigToJson(model.config()));
 }
 
 std::unique_ptr<SslModel> ReadSslModelFile(const std::string &path) {
-  H5File file(path, H5File::Mode::kRead);
-  std::string config_text;
-  if (!file.GetAttribute("", "config", &config_text))
-    VOX_ERR << path << ": no 'config' attribute (not a voxtools model file)";
+  const JsonValue json = ReadModelConfig(path);
   SslConfig config;
   try {
-    JsonValue json = ParseJson(config_text, path + " config");
     const JsonValue *family = json.Find("family");
     if (!family || !family->IsString() || family->AsString() != "ssl")
       VOX_ERR << "not a wav2vec2/HuBERT/WavLM model (config family is "
@@ -425,23 +405,7 @@ std::unique_ptr<SslModel> ReadSslModelFile(const std::string &path) {
     VOX_ERR << path << ": " << e.reason();
   }
   auto model = std::make_unique<SslModel>(config);
-  std::map<std::string, std::vector<float>> data;
-  std::map<std::string, Source> sources;
-  std::vector<std::string> unknown;
-  const auto params = model->NamedParameters();
-  std::map<std::string, Var> by_path(params.begin(), params.end());
-  for (const std::string &key : file.ListDatasets()) {
-    if (!StartsWith(key, "params/")) continue;
-    const std::string p = key.substr(7);
-    if (!by_path.count(p)) {
-      unknown.push_back(key);
-      continue;
-    }
-    std::vector<int64_t> shape;
-    file.Read(key, &shape, &data[p]);
-    sources[p] = Source{key, shape, data[p].data()};
-  }
-  Assign(sources, unknown, path, model.get());
+  LoadModel(path, model.get());
   model->Eval();
   return model;
 }

@@ -16,8 +16,7 @@
 // lm_head, projector, classifier, aux, ...) are not part of the encoder: they are skipped and
 // listed. The training-only mask embedding may be absent (torchaudio does not keep it).
 //
-// Model file (DESIGN.md "Model files"): one HDF5 file, root attribute "config" holding
-// SslConfigToJson, and one float32 dataset per parameter at params/<path>.
+// Model file: nnet/model-file.h's format, with SslConfigToJson as the config ("family": "ssl").
 #ifndef VOXTOOLS_NNET_SSL_WEIGHTS_H_
 #define VOXTOOLS_NNET_SSL_WEIGHTS_H_
 
@@ -53,10 +52,11 @@ SslConfig SslConfigFromCheckpoint(const Checkpoint &ckpt, SslWeightLayout layout
 void LoadSslWeights(const Checkpoint &ckpt, SslWeightLayout layout, SslModel *model,
                     std::vector<std::string> *skipped = nullptr);
 
-// Writes model to path (an HDF5 model file); the file appears only when complete.
+// Writes model to path (SaveModel); the file appears only when complete.
 void WriteSslModelFile(const SslModel &model, const std::string &path);
-// Reads a model file written by WriteSslModelFile. Throws Error naming the file on a config
-// that is not an SSL model, a missing/extra parameter or a shape mismatch.
+// Reads a model file written by WriteSslModelFile (LoadModel's checks), in eval mode. Throws
+// Error naming the file on a config that is not an SSL model, a missing/extra parameter or a
+// shape mismatch.
 std::unique_ptr<SslModel> ReadSslModelFile(const std::string &path);
 
 }  // namespace voxtools

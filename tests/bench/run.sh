@@ -114,3 +114,6 @@ echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS r
 
 # Neural-network engine beside PyTorch (GEMM, transformer block, conv stack): tests/bench/nnet.sh.
 "$ROOT/tests/bench/nnet.sh"
+
+# WavLM/HuBERT forward beside PyTorch (HuBERT Base vs torchaudio, WavLM Base+ ours): tests/bench/ssl.sh.
+"$ROOT/tests/bench/ssl.sh"

@@ -125,7 +125,7 @@ PY
   [[ "$output" == *"--mean over outputs of different dims"* ]]
   run compute-ssl-feats $D/wav.h5 "h5:$D/wav.h5" ark:$OUT/f.ark
   [ "$status" -eq 1 ]
-  [[ "$output" == *"no 'config' attribute"* ]]
+  [[ "$output" == *"not a model file (no root attribute 'config')"* ]]
   run compute-ssl-feats $OUT/missing.h5 "h5:$D/wav.h5" ark:$OUT/f.ark
   [ "$status" -eq 1 ]
   [ ! -e $OUT/f.ark ]
