@@ -7,15 +7,20 @@
 stage=0            # first stage to run
 stop_stage=100     # last stage to run
 nj=2               # parallel jobs
-num_spk=6          # speakers in the synthetic corpus
-utts_per_spk=6     # utterances per speaker
-num_test_spk=2     # speakers held out for the test set
+num_spk=18         # speakers in the synthetic corpus
+utts_per_spk=10    # utterances per speaker
+num_test_spk=6     # speakers held out for the test set (enrolment + test utterances)
+num_enrol=3        # enrolment utterances per test speaker (the rest are test utterances)
+num_threads=2      # threads for training and extraction
+num_avg=3          # checkpoints averaged into the final model
 seed=1             # corpus seed (same seed, same corpus)
 help_message="Usage: $0 [options]
  e.g.: $0 --stage 1 --stop-stage 2 --nj 4
 Stages: 0 corpus (data/all, wav/), 1 train/test split and checks, 2 durations and
 waveforms in HDF5 (exp/wav_h5/), 3 fbank + MFCC + energy VAD in \$nj jobs through \$train_cmd
-(feats/, data/*/feats.scp, vad.scp), 4 summary."
+(feats/, data/*/feats.scp, vad.scp), 4 train a narrow ECAPA-TDNN (exp/ecapa/), 5 average
+the last checkpoints and extract embeddings (exp/emb/), 6 enrolment/test trials, 7 cosine and
+PLDA scoring with EER, minDCF and a DET plot (exp/scores/), 8 summary."
 
 . "$(dirname "$0")/utils/parse_options.sh" || exit 1
 cd "$(dirname "$0")" || exit 1
@@ -71,7 +76,63 @@ if stage_begins 3 "fbank, MFCC and energy VAD, $nj jobs"; then
   done
 fi
 
-if stage_begins 4 "summary"; then
+if stage_begins 4 "train ECAPA-TDNN (C=128) on the training speakers"; then
+  # Every epoch writes exp/ecapa/checkpoint-<epoch>.h5; rerunning the stage resumes from the
+  # latest (bit-identically), so an interrupted demo loses at most one epoch.
+  mkdir -p exp/ecapa/log
+  $train_cmd exp/ecapa/log/train.log \
+    train-nnet --config=conf/train.conf --model-config=conf/ecapa-c128.json \
+      --num-threads="$num_threads" --resume=true --embed-data=data/test \
+      data/train exp/ecapa/final.h5
+  grep -h 'done in' exp/ecapa/log/train.log | sed 's/^LOG ([^)]*) /  /' >&2
+fi
+
+if stage_begins 5 "average the last $num_avg checkpoints; extract embeddings"; then
+  nnet-average $(ls exp/ecapa/checkpoint-*.h5 | sort -V | tail -n "$num_avg") exp/ecapa/avg.h5
+  mkdir -p exp/emb/log
+  # Enrolment speakers: the first $num_enrol utterances of each test speaker.
+  awk -v n="$num_enrol" '{ printf "%s", $1; for (i = 2; i <= n + 1 && i <= NF; i++) printf " %s", $i; print "" }' \
+    data/test/spk2utt > data/test/enrol_spk2utt
+  $train_cmd exp/emb/log/extract_train.log \
+    extract-embeddings --num-threads="$num_threads" exp/ecapa/avg.h5 scp:data/train/feats.scp \
+      ark,scp:exp/emb/train.ark,exp/emb/train.scp
+  $train_cmd exp/emb/log/extract_test.log \
+    extract-embeddings --num-threads="$num_threads" --spk2utt=data/test/enrol_spk2utt \
+      --spk-wspecifier=ark,scp:exp/emb/enrol.ark,exp/emb/enrol.scp \
+      exp/ecapa/avg.h5 scp:data/test/feats.scp ark,scp:exp/emb/test.ark,exp/emb/test.scp
+fi
+
+if stage_begins 6 "trials: each test utterance against each test speaker"; then
+  # Enrolment utterances are not test utterances.
+  awk 'NR == FNR { for (i = 2; i <= NF; i++) enrol[$i] = 1; spk[++n] = $1; next }
+       !($1 in enrol) { for (i = 1; i <= n; i++) print spk[i], $1, (spk[i] == $2 ? "target" : "nontarget") }' \
+    data/test/enrol_spk2utt data/test/utt2spk > data/test/trials
+  awk '{ n[$3]++ } END { printf "%d trials: %d target, %d nontarget\n", NR, n["target"], n["nontarget"] }' \
+    data/test/trials >&2
+fi
+
+if stage_begins 7 "cosine and PLDA scoring, EER, minDCF, DET plot"; then
+  mkdir -p exp/scores
+  compute-vector-mean scp:exp/emb/train.scp exp/emb/train_mean.vec
+  score-cosine --mean=exp/emb/train_mean.vec scp:exp/emb/enrol.scp scp:exp/emb/test.scp \
+    data/test/trials exp/scores/cosine
+  # LDA to fewer dimensions than training speakers (PLDA's between-class rank).
+  lda_dim=$(( $(wc -l < data/train/spk2utt) - 1 ))
+  train-plda --subtract-mean=true --lda-dim="$lda_dim" --length-norm=true \
+    ark:data/train/spk2utt scp:exp/emb/train.scp exp/scores/plda
+  awk -v n="$num_enrol" '{ print $1, NF - 1 }' data/test/enrol_spk2utt > exp/scores/num_utts
+  score-plda --num-utts=ark:exp/scores/num_utts exp/scores/plda scp:exp/emb/enrol.scp \
+    scp:exp/emb/test.scp data/test/trials exp/scores/plda_scores
+  for s in cosine plda_scores; do
+    compute-eer data/test/trials exp/scores/$s > exp/scores/$s.eer 2>exp/scores/$s.eer.log
+    compute-min-dcf --p-target=0.05 data/test/trials exp/scores/$s > exp/scores/$s.mindcf \
+      2>exp/scores/$s.mindcf.log
+  done
+  plot-det --names=cosine,plda --title="egs/mini: ECAPA-TDNN C=128" data/test/trials \
+    exp/scores/cosine exp/scores/plda_scores exp/scores/det.svg
+fi
+
+if stage_begins 8 "summary"; then
   for x in train test; do
     n_spk=$(wc -l < data/$x/spk2utt)
     n_utt=$(wc -l < data/$x/utt2spk)
@@ -83,4 +144,14 @@ if stage_begins 4 "summary"; then
     echo "$x: $n_spk speakers, $n_utt utterances, $secs s of audio; fbank $frames frames x $dim dims, $voiced voiced"
   done
   h5dump -H exp/wav_h5/train/wav.1.h5 >/dev/null && echo "waveforms: exp/wav_h5/{train,test}/wav.*.h5 (readable by h5dump/h5py)"
+  if [ -f exp/scores/cosine.eer ]; then
+    n_trials=$(wc -l < data/test/trials)
+    n_tgt=$(grep -c ' target$' data/test/trials)
+    echo "model: exp/ecapa/avg.h5 ($(nnet-info exp/ecapa/avg.h5 2>/dev/null | awk '/^total/ { print $2, $3; exit }')), average of the last $num_avg epochs"
+    grep -h 'done in' exp/ecapa/log/train.log | tail -n 1 | sed 's/^.*epoch/last epoch/'
+    echo "trials: $n_trials ($n_tgt target), $num_enrol enrolment utterances per speaker (chance EER: 50%)"
+    printf '  %-7s EER %6.2f%%   minDCF(p=0.05) %s\n' cosine "$(cat exp/scores/cosine.eer)" "$(cat exp/scores/cosine.mindcf)"
+    printf '  %-7s EER %6.2f%%   minDCF(p=0.05) %s\n' plda "$(cat exp/scores/plda_scores.eer)" "$(cat exp/scores/plda_scores.mindcf)"
+    echo "plots: exp/scores/det.svg (DET), exp/ecapa/final-curve.svg (training curve)"
+  fi
 fi
