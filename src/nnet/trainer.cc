@@ -295,6 +295,7 @@ void Trainer::Train() {
                 << " (try a lower --lr.initial-lr or --grad-clip)";
       }
       optimizer_->Step(lr);
+      if (step_hook_) step_hook_(step_, loss_value, lr, margin);
       step_++;
       const int64_t b = static_cast<int64_t>(batch.labels.size());
       const int64_t c = CountCorrect(logits.value(), batch.labels);

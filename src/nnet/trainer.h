@@ -83,7 +83,12 @@ class Trainer {
           const TrainDataSet *valid, const TrainDataSet *embed, const std::string &checkpoint_dir);
   ~Trainer();
 
+  // Called after every optimiser step with the step's index (from 0), its loss, learning
+  // rate and margin (reference tests compare the loss curve with PyTorch's).
+  using StepHook = std::function<void(int64_t step, double loss, double lr, double margin)>;
+
   void SetEmbeddingHook(EmbeddingHook hook) { hook_ = std::move(hook); }
+  void SetStepHook(StepHook hook) { step_hook_ = std::move(hook); }
   // Restores network, optimiser, step, epoch and history from a checkpoint of this run.
   void Resume(const std::string &checkpoint);
   // Trains epochs (epochs done + 1) .. --num-epochs.
@@ -113,6 +118,7 @@ class Trainer {
   std::unique_ptr<LrSchedule> schedule_;
   std::unique_ptr<MarginScheduler> margin_;
   EmbeddingHook hook_;
+  StepHook step_hook_;
   int64_t epoch_ = 0, step_ = 0;
   std::vector<EpochRecord> history_;
   std::string last_checkpoint_;
