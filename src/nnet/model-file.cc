@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "io/h5-file.h"
+#include "nnet/ssl-config.h"
 
 namespace voxtools {
 namespace {
@@ -364,8 +365,8 @@ std::optional<double> ForwardFlopsPerSecond(const JsonValue &config) {
   const JsonValue *type = config.Find("type");
   if (type == nullptr) type = config.Find("family");
   if (type == nullptr || !type->IsString()) return std::nullopt;
-  // No estimates yet: the model issues add one branch per type here (e.g. "ssl": from the
-  // conv feature encoder's strides and the transformer sizes), computed from the config.
+  // One branch per model family, each computed from the config by the family's own code.
+  if (type->AsString() == "ssl") return SslForwardFlopsPerSecond(SslConfigFromJson(config));
   return std::nullopt;
 }
 

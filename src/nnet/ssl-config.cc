@@ -539,4 +539,23 @@ SslConfig ReadSslConfigFile(const std::string &path) {
   return SslConfig();
 }
 
+double SslForwardFlopsPerSecond(const SslConfig &config, double utterance_s) {
+  double flops = 0.0;
+  // Conv encoder: each layer's output frames per second follow from the strides (frames at
+  // the edges are a rounding error at one second and above).
+  double frames = config.sample_rate, in_dim = 1;
+  for (const SslConvLayer &layer : config.conv_layers) {
+    frames /= layer.stride;
+    flops += 2.0 * in_dim * layer.dim * layer.kernel * frames;
+    in_dim = layer.dim;
+  }
+  const double d = config.embed_dim;
+  flops += 2.0 * in_dim * d * frames;                                            // projection
+  flops += 2.0 * d * (d / config.conv_pos_groups) * config.conv_pos * frames;    // pos conv
+  const double per_layer = 2.0 * (4.0 * d * d + 2.0 * d * config.ffn_dim)       // linears
+                           + 2.0 * 2.0 * (frames * utterance_s) * d;             // QK^T, AV
+  flops += config.num_layers * per_layer * frames;
+  return flops;
+}
+
 }  // namespace voxtools

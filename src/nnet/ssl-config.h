@@ -104,6 +104,7 @@ std::string FormatConvFeatureLayers(const std::vector<SslConvLayer> &layers);
 // name). FromJson refuses unknown members; missing ones take the defaults.
 JsonValue SslConfigToJson(const SslConfig &config);
 SslConfig SslConfigFromJson(const JsonValue &json);
+
 // A unilm WavLM / fairseq wav2vec2-HuBERT `cfg` dict (fairseq's nested {"model": {...}} too).
 // Unknown members are ignored (they are training settings).
 SslConfig SslConfigFromUnilm(const JsonValue &cfg, SslModelType type);
@@ -116,6 +117,13 @@ SslConfig SslConfigFromAnyJson(const JsonValue &json, const std::string &what,
                                SslModelType unilm_type = SslModelType::kWavLM);
 // A conf/ssl/*.conf file ("--embed-dim=1024" lines), or a JSON file (any of the above).
 SslConfig ReadSslConfigFile(const std::string &path);
+
+// Multiply-adds x 2 of one forward pass per second of audio, for an utterance of
+// `utterance_s` seconds (attention grows with the length; the rest is linear in it): the conv
+// encoder, feature projection, positional conv, and per layer the q/k/v/out projections, the
+// attention products and the feed-forward. Norms, activations and the relative bias are
+// left out (a few percent). WavLM Base+ at 10 s: ~14.8 GFLOP.
+double SslForwardFlopsPerSecond(const SslConfig &config, double utterance_s = 10.0);
 
 }  // namespace voxtools
 

@@ -115,3 +115,13 @@ PYEOF
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"bad.h5"*"train_state/step"* ]]
 }
+
+@test "nnet-info: an imported WavLM gives its forward FLOPs per second of audio" {
+  nnet-import-ssl "$VOX_FIXTURES/ssl/base_tiny/checkpoint.pt" "$BATS_TEST_TMPDIR/wavlm.h5"
+  run nnet-info "$BATS_TEST_TMPDIR/wavlm.h5"
+  [ "$status" -eq 0 ]
+  # The tiny config: 16 kHz through 7 conv layers, 2 layers of 32 dims (worked in
+  # SslForwardFlopsPerSecond's unit test for Base+); a number, not "unknown".
+  [[ "$output" == *$'\nFLOPs per second of audio: '[0-9]* ]]
+  [[ "$output" != *"FLOPs per second of audio: unknown"* ]]
+}
