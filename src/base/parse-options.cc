@@ -41,6 +41,20 @@ std::string NormalizeOptionArg(const std::string &arg) {
   return eq == std::string::npos ? name : name + arg.substr(eq);
 }
 
+// An option given twice counts once, with its last value (Kaldi's habit: recipes append
+// overrides, `--lr=0.1 ... --lr=0.01`); Boost would call it an error.
+std::vector<std::string> LastOfEach(const std::vector<std::string> &args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string name = args[i].substr(0, args[i].find('='));
+    bool later = false;
+    for (size_t j = i + 1; j < args.size() && !later; j++)
+      later = args[j].substr(0, args[j].find('=')) == name;
+    if (!later) out.push_back(args[i]);
+  }
+  return out;
+}
+
 size_t EditDistance(const std::string &a, const std::string &b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); j++) prev[j] = j;
@@ -91,7 +105,7 @@ struct ParseOptions::Impl {
   void Parse(const std::vector<std::string> &args, const std::string &where, po::variables_map *vm) {
     try {
       int style = po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent;
-      po::store(po::command_line_parser(args).options(desc).style(style).run(), *vm);
+      po::store(po::command_line_parser(LastOfEach(args)).options(desc).style(style).run(), *vm);
     } catch (const po::unknown_option &e) {
       std::string name = e.get_option_name();
       if (name.rfind("--", 0) == 0) name = name.substr(2);

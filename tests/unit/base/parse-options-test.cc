@@ -59,6 +59,16 @@ TEST(ParseOptions, BareBoolMeansTrueAndOptionsStopAtFirstPositional) {
   EXPECT_EQ(po.NumArgs(), 2);  // "--frame-shift=3" after a positional is positional, as Kaldi
 }
 
+TEST(ParseOptions, RepeatedOptionTakesTheLastValue) {
+  ParseOptions po("usage");
+  Opts o;
+  o.Register(&po);
+  ASSERT_TRUE(Parse(&po, {"--print-args=false", "--num-mel-bins=30", "--frame-shift=5",
+                          "--num_mel_bins=40", "x"}));
+  EXPECT_EQ(o.num_bins, 40);
+  EXPECT_FLOAT_EQ(o.frame_shift, 5.0f);
+}
+
 TEST(ParseOptions, UnknownOptionSuggestsClosest) {
   ParseOptions po("usage");
   Opts o;
