@@ -65,6 +65,7 @@ inline float FastErf(float x) {
 // Max and sum of x[0..n), n >= 1, over 16 independent lanes: a plain loop would not vectorise
 // (reassociating float adds needs -ffast-math). The lane order changes the sum's rounding by
 // about 1e-7 relative, like any vectorised sum (PyTorch's included).
+// n == 0 gives 0 for the sums.
 inline float RowMax(const float *x, int64_t n) {
   float acc[16];
   for (int k = 0; k < 16; k++) acc[k] = x[0];
@@ -85,6 +86,18 @@ inline float RowSum(const float *x, int64_t n) {
   float s = 0;
   for (int k = 0; k < 16; k++) s += acc[k];
   for (; i < n; i++) s += x[i];
+  return s;
+}
+
+// sum (x[i] - mean)^2 over 16 lanes, as RowSum.
+inline float RowSumSquaredDeviation(const float *x, int64_t n, float mean) {
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; k++) acc[k] += (x[i + k] - mean) * (x[i + k] - mean);
+  float s = 0;
+  for (int k = 0; k < 16; k++) s += acc[k];
+  for (; i < n; i++) s += (x[i] - mean) * (x[i] - mean);
   return s;
 }
 

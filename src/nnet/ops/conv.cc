@@ -4,6 +4,7 @@
 // dcol = W_g^T dy_g, scattered back into dx (col2im).
 #include "nnet/ops/conv.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -41,11 +42,18 @@ void Im2Col(const ConvGeom &g, const float *x, float *col) {
             continue;
           }
           const float *src = x + (c * g.h + ih) * g.w;
-          const int64_t off = j * g.dil[1] - g.pad[1];
-          for (int64_t ow = 0; ow < g.wout; ow++) {
-            const int64_t iw = ow * g.stride[1] + off;
-            d[ow] = (iw >= 0 && iw < g.w) ? src[iw] : 0.0f;
+          const int64_t off = j * g.dil[1] - g.pad[1], st = g.stride[1];
+          // Outputs [lo, hi) read inside the row; the rest is zero padding. Splitting the
+          // range keeps the copy loop free of branches (it vectorises).
+          const int64_t lo = std::min(g.wout, off >= 0 ? 0 : (-off + st - 1) / st);
+          const int64_t hi = std::max(lo, std::min(g.wout, g.w - off > 0 ? (g.w - off + st - 1) / st : 0));
+          for (int64_t ow = 0; ow < lo; ow++) d[ow] = 0.0f;
+          if (st == 1) {
+            for (int64_t ow = lo; ow < hi; ow++) d[ow] = src[ow + off];
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) d[ow] = src[ow * st + off];
           }
+          for (int64_t ow = hi; ow < g.wout; ow++) d[ow] = 0.0f;
         }
       }
   });

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "matrix/cpu-math.h"
 #include "nnet/ops/elementwise.h"
 #include "nnet/ops/kernels.h"
 #include "nnet/ops/reduce.h"
@@ -32,17 +33,14 @@ void SetStats(const float *x, const Layout &l, float eps, std::vector<double> *m
   const double count = static_cast<double>(l.outer * l.inner);
   ParallelFor(l.sets, 1, [&](int64_t s0, int64_t s1) {
     for (int64_t j = s0; j < s1; j++) {
+      // Float partial sums over 16 lanes per contiguous run, combined in double.
       double s = 0;
-      for (int64_t o = 0; o < l.outer; o++) {
-        const float *p = x + (o * l.sets + j) * l.inner;
-        for (int64_t i = 0; i < l.inner; i++) s += p[i];
-      }
+      for (int64_t o = 0; o < l.outer; o++) s += RowSum(x + (o * l.sets + j) * l.inner, l.inner);
       const double m = s / count;
       double v = 0;
-      for (int64_t o = 0; o < l.outer; o++) {
-        const float *p = x + (o * l.sets + j) * l.inner;
-        for (int64_t i = 0; i < l.inner; i++) v += (p[i] - m) * (p[i] - m);
-      }
+      for (int64_t o = 0; o < l.outer; o++)
+        v += RowSumSquaredDeviation(x + (o * l.sets + j) * l.inner, l.inner,
+                                    static_cast<float>(m));
       (*mean)[j] = m;
       sq[j] = v / count;
       (*rstd)[j] = 1.0 / std::sqrt(v / count + eps);
