@@ -10,3 +10,10 @@ export LC_ALL=C   # Kaldi's sort order for every sorted file
 # cores in jobs that do not.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+# OpenBLAS picks its kernels from the CPU model; some virtual machines hide the model and it
+# falls back to generic SSE kernels (~15x slower GEMM; the tools warn). Name the kernel set
+# the CPU's instructions allow, unless the user chose one.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
+  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+fi

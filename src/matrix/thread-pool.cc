@@ -120,6 +120,8 @@ void SetNumThreads(int num_threads) {
   openblas_set_num_threads(num_threads);
   omp_set_num_threads(1);
   g_blas_set = true;
+  static std::atomic<bool> checked{false};
+  if (!checked.exchange(true)) WarnIfBlasCoreIsGeneric();
 }
 
 int GetNumThreads() { return g_num_threads; }
@@ -131,6 +133,29 @@ void ThreadOptions::Validate() const {
 void ThreadOptions::Apply() const {
   Validate();
   SetNumThreads(num_threads);
+}
+
+std::string BlasCoreName() {
+  const char *name = openblas_get_corename();
+  return name ? name : "unknown";
+}
+
+bool WarnIfBlasCoreIsGeneric() {
+  const std::string core = BlasCoreName();
+  static const char *const kGeneric[] = {"Prescott", "Core2", "Katmai", "Coppermine",
+                                         "Northwood", "Banias", "Atom", "Penryn", "Dunnington"};
+  bool generic = false;
+  for (const char *g : kGeneric) generic = generic || core == g;
+  if (!generic) return false;
+  const char *better = __builtin_cpu_supports("avx512f") ? "SkylakeX"
+                       : __builtin_cpu_supports("avx2")  ? "Haswell"
+                                                         : nullptr;
+  if (better == nullptr) return false;
+  VOX_WARN << "OpenBLAS chose its generic '" << core << "' kernels on a CPU with "
+           << (std::string(better) == "SkylakeX" ? "AVX-512" : "AVX2")
+           << " (its CPU detection failed, as on some virtual machines): matrix products run "
+           << "many times slower. Run with OPENBLAS_CORETYPE=" << better << " in the environment.";
+  return true;
 }
 
 void EnsureBlasThreads() {

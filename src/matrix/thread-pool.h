@@ -49,6 +49,15 @@ int GetNumThreads();
 // runs serially on the calling thread. The first exception thrown by fn is rethrown here.
 void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn);
 
+// The kernel set OpenBLAS chose for this CPU ("SkylakeX", "Haswell", ...).
+std::string BlasCoreName();
+
+// A WARNING, with the remedy, if OpenBLAS fell back to generic SSE kernels on a CPU that has
+// AVX2 or AVX-512 (its detection fails on some virtual machines that hide the CPU model):
+// GEMM then runs ~15x slower. OpenBLAS reads OPENBLAS_CORETYPE only when it loads, so all we
+// can do is say so. Returns true if it warned. The first SetNumThreads() calls it.
+bool WarnIfBlasCoreIsGeneric();
+
 // Makes OpenBLAS use GetNumThreads() threads if nothing has told it yet (its own default is
 // every core). Called by the GEMM wrappers; cheap after the first call.
 void EnsureBlasThreads();
