@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 status=0
 for lib in "$@"; do
   deps=$(sed -n "s/^${lib}_DEPS *:= *//p" "src/$lib/module.mk")
-  for f in src/"$lib"/*.h src/"$lib"/*.cc src/"$lib"/*.cu; do
+  for f in src/"$lib"/*.h src/"$lib"/*.cc src/"$lib"/*.cu src/"$lib"/*/*.h src/"$lib"/*/*.cc; do
     [ -e "$f" ] || continue
     for inc in $(sed -n 's/^#include "\([a-z]*\)\/.*/\1/p' "$f" | sort -u); do
       [ "$inc" = "$lib" ] && continue
