@@ -117,3 +117,6 @@ echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS r
 
 # WavLM/HuBERT forward beside PyTorch (HuBERT Base vs torchaudio, WavLM Base+ ours): tests/bench/ssl.sh.
 "$ROOT/tests/bench/ssl.sh"
+
+# ECAPA-C512 training samples/s and extraction RTF beside PyTorch: tests/bench/train.sh.
+"$ROOT/tests/bench/train.sh"
