@@ -26,7 +26,8 @@ const char *kUsage =
     "utterance in one pass, or --chunk-size frames at a time with the chunks averaged.\n"
     "Input is a feature table (--input=feats, default) or audio (--input=wav: fbank with\n"
     "the --fbank.* options, which must match training). With --spk2utt, also writes each\n"
-    "speaker's mean embedding to --spk-wspecifier.\n"
+    "speaker's mean embedding to --spk-wspecifier. --group-utts=N runs equal-length inputs of\n"
+    "N utterances at a time in shared batches (fixed-length segments; same results).\n"
     "\n"
     "Usage: extract-embeddings [options] <model.h5> <feats-or-wav-rspecifier> <emb-wspecifier>\n"
     "e.g.: extract-embeddings exp/ecapa/final.h5 scp:data/test/feats.scp ark,scp:emb.ark,emb.scp\n"
@@ -54,7 +55,7 @@ int Run(int argc, char *argv[]) {
   FbankOptions fbank_opts;
   ThreadOptions threads;
   std::string input = "feats", spk2utt, spk_wspecifier;
-  int32_t max_errors = 0;
+  int32_t max_errors = 0, group_utts = 1;
   opts.Register(&po);
   threads.Register(&po);
   PrefixOptions fbank_prefix("fbank", &po);
@@ -62,6 +63,10 @@ int Run(int argc, char *argv[]) {
   po.Register("input", &input, "feats (a feature table) or wav (audio; fbank on the fly)");
   po.Register("spk2utt", &spk2utt, "Also average the embeddings of each speaker's utterances");
   po.Register("spk-wspecifier", &spk_wspecifier, "Where --spk2utt's speaker embeddings go");
+  po.Register("group-utts", &group_utts,
+              "Utterances gathered before extracting: forward inputs of equal length among "
+              "them (fixed-length segments) share a pass of up to --batch-size; the same "
+              "embeddings up to float rounding (1: one utterance at a time)");
   po.Register("max-errors", &max_errors,
               "Fail (and write nothing) if more than this many utterances fail; 0: fail if any");
   if (!po.Read(argc, argv)) return 0;
@@ -72,6 +77,7 @@ int Run(int argc, char *argv[]) {
   const std::string model_file = po.GetArg(1), rspecifier = po.GetArg(2),
                     wspecifier = po.GetArg(3);
   opts.Validate();
+  if (group_utts < 1) VOX_ERR << "--group-utts=" << group_utts << " must be >= 1";
   threads.Apply();
   if (input != "feats" && input != "wav") VOX_ERR << "--input=" << input << ": feats or wav";
   if (spk2utt.empty() != spk_wspecifier.empty())
@@ -83,16 +89,35 @@ int Run(int argc, char *argv[]) {
   TableWriter<FloatVectorHolder> writer(wspecifier);
   std::map<std::string, Vector<float>> kept;  // for --spk2utt
   int64_t num_done = 0, num_errors = 0;
-  auto process = [&](const std::string &key, const Matrix<float> &feats) {
+  // Utterances waiting for extraction (--group-utts), in input order.
+  std::vector<std::pair<std::string, Matrix<float>>> pending;
+  auto flush = [&]() {
+    if (pending.empty()) return;
+    std::vector<const Matrix<float> *> feats;
+    for (const auto &p : pending) feats.push_back(&p.second);
+    std::vector<std::string> errors;
+    std::vector<Vector<float>> embeddings;
     try {
-      Vector<float> e = ExtractEmbedding(model.get(), feats, opts);
-      writer.Write(key, e);
-      if (!spk2utt.empty()) kept[key] = e;
-      num_done++;
-    } catch (const Error &err) {
-      VOX_WARN << "utterance " << key << ": " << err.reason();
-      num_errors++;
+      embeddings = ExtractEmbeddings(model.get(), feats, opts, &errors);
+    } catch (const Error &err) {  // the network failed: every utterance of the group fails
+      errors.assign(pending.size(), err.reason());
     }
+    for (size_t i = 0; i < pending.size(); i++) {
+      try {
+        if (!errors[i].empty()) VOX_ERR << errors[i];
+        writer.Write(pending[i].first, embeddings[i]);
+        if (!spk2utt.empty()) kept[pending[i].first] = embeddings[i];
+        num_done++;
+      } catch (const Error &err) {
+        VOX_WARN << "utterance " << pending[i].first << ": " << err.reason();
+        num_errors++;
+      }
+    }
+    pending.clear();
+  };
+  auto process = [&](const std::string &key, const Matrix<float> &feats) {
+    pending.emplace_back(key, feats);
+    if (static_cast<int32_t>(pending.size()) >= group_utts) flush();
   };
   if (input == "feats") {
     SequentialTableReader<FloatMatrixHolder> reader(rspecifier);
@@ -117,6 +142,7 @@ int Run(int argc, char *argv[]) {
       process(key, feats);
     }
   }
+  flush();
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
   if (num_errors > max_errors || num_done == 0)
     VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"

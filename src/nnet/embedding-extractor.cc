@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -28,14 +29,17 @@ std::string EmbeddingExtractOptions::ToString() const {
   return os.str();
 }
 
-Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats,
-                               const EmbeddingExtractOptions &opts) {
+namespace {
+
+// feats checked and, with opts.cmn, mean-normalised. Throws Error.
+Matrix<float> Prepare(const EmbeddingModel &model, const Matrix<float> &feats,
+                      const EmbeddingExtractOptions &opts) {
   const int64_t num_frames = feats.NumRows(), dim = feats.NumCols();
-  if (dim != model->FeatDim()) {
-    VOX_ERR << "features have dimension " << dim << ", the model takes " << model->FeatDim();
+  if (dim != model.FeatDim()) {
+    VOX_ERR << "features have dimension " << dim << ", the model takes " << model.FeatDim();
   }
-  if (num_frames < model->MinFrames()) {
-    VOX_ERR << num_frames << " frames, fewer than the " << model->MinFrames()
+  if (num_frames < model.MinFrames()) {
+    VOX_ERR << num_frames << " frames, fewer than the " << model.MinFrames()
             << " the model needs";
   }
   Matrix<float> x = feats;
@@ -50,28 +54,86 @@ Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats
     for (int64_t t = 0; t < num_frames; t++)
       for (int64_t j = 0; j < dim; j++) x(t, j) -= static_cast<float>(mean[j] / num_frames);
   }
-  NoGradGuard no_grad;
-  const int64_t chunk = opts.chunk_frames > 0 ? std::min<int64_t>(opts.chunk_frames, num_frames)
-                                              : num_frames;
-  std::vector<int64_t> starts;
-  for (int64_t s = 0; s + chunk <= num_frames; s += chunk) starts.push_back(s);
-  if (starts.back() + chunk < num_frames) starts.push_back(num_frames - chunk);
-  const int64_t embed_dim = model->EmbedDim();
-  std::vector<double> sum(embed_dim, 0.0);
-  for (size_t b = 0; b < starts.size(); b += opts.batch_size) {
-    const int64_t n = std::min<int64_t>(opts.batch_size, starts.size() - b);
-    Tensor batch(Shape({n, chunk, dim}));
-    for (int64_t i = 0; i < n; i++) {
-      std::copy(x.Row(starts[b + i]), x.Row(starts[b + i]) + chunk * dim,
-                batch.Data() + i * chunk * dim);
+  return x;
+}
+
+// One forward input: `chunk` frames of utterance `utt` from frame `start`.
+struct Segment {
+  size_t utt;
+  int64_t start;
+};
+
+}  // namespace
+
+std::vector<Vector<float>> ExtractEmbeddings(EmbeddingModel *model,
+                                             const std::vector<const Matrix<float> *> &feats,
+                                             const EmbeddingExtractOptions &opts,
+                                             std::vector<std::string> *errors) {
+  const size_t n = feats.size();
+  const int64_t dim = model->FeatDim(), embed_dim = model->EmbedDim();
+  errors->assign(n, "");
+  std::vector<Matrix<float>> x(n);
+  std::vector<int64_t> num_segments(n, 0);
+  // Segments by length; within one utterance in increasing start order, so that its
+  // chunk embeddings are summed in the same order as when it runs alone.
+  std::map<int64_t, std::vector<Segment>> by_length;
+  for (size_t i = 0; i < n; i++) {
+    try {
+      x[i] = Prepare(*model, *feats[i], opts);
+    } catch (const Error &e) {
+      (*errors)[i] = e.reason();
+      continue;
     }
-    Var e = model->Forward(Var(batch)).embedding;
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t j = 0; j < embed_dim; j++) sum[j] += e.value().Data()[i * embed_dim + j];
+    const int64_t num_frames = x[i].NumRows();
+    const int64_t chunk = opts.chunk_frames > 0
+                              ? std::min<int64_t>(opts.chunk_frames, num_frames)
+                              : num_frames;
+    std::vector<Segment> &segments = by_length[chunk];
+    int64_t s = 0;
+    for (; s + chunk <= num_frames; s += chunk) segments.push_back({i, s});
+    // Frames left over: one more chunk ending at the last frame.
+    if (s < num_frames) segments.push_back({i, num_frames - chunk});
+    num_segments[i] = s / chunk + (s < num_frames ? 1 : 0);
   }
-  Vector<float> out(embed_dim);
-  for (int64_t j = 0; j < embed_dim; j++) out(j) = static_cast<float>(sum[j] / starts.size());
+
+  NoGradGuard no_grad;
+  std::vector<std::vector<double>> sum(n);
+  for (size_t i = 0; i < n; i++)
+    if (num_segments[i] > 0) sum[i].assign(embed_dim, 0.0);
+  for (const auto &entry : by_length) {
+    const int64_t chunk = entry.first;
+    const std::vector<Segment> &segments = entry.second;
+    for (size_t b = 0; b < segments.size(); b += opts.batch_size) {
+      const int64_t m = std::min<int64_t>(opts.batch_size, segments.size() - b);
+      Tensor batch(Shape({m, chunk, dim}));
+      for (int64_t k = 0; k < m; k++) {
+        const Segment &seg = segments[b + k];
+        std::copy(x[seg.utt].Row(seg.start), x[seg.utt].Row(seg.start) + chunk * dim,
+                  batch.Data() + k * chunk * dim);
+      }
+      Var e = model->Forward(Var(batch)).embedding;
+      for (int64_t k = 0; k < m; k++) {
+        std::vector<double> &s = sum[segments[b + k].utt];
+        for (int64_t j = 0; j < embed_dim; j++) s[j] += e.value().Data()[k * embed_dim + j];
+      }
+    }
+  }
+  std::vector<Vector<float>> out(n);
+  for (size_t i = 0; i < n; i++) {
+    if (num_segments[i] == 0) continue;
+    out[i].Resize(embed_dim);
+    for (int64_t j = 0; j < embed_dim; j++)
+      out[i](j) = static_cast<float>(sum[i][j] / num_segments[i]);
+  }
   return out;
+}
+
+Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats,
+                               const EmbeddingExtractOptions &opts) {
+  std::vector<std::string> errors;
+  std::vector<Vector<float>> out = ExtractEmbeddings(model, {&feats}, opts, &errors);
+  if (!errors[0].empty()) VOX_ERR << errors[0];
+  return out[0];
 }
 
 }  // namespace voxtools

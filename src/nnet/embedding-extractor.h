@@ -3,12 +3,14 @@
 // trainer's evaluation): the utterance's features mean-normalised (CMN, as in training),
 // then either the whole utterance in one forward pass, or fixed-size chunks run as one
 // batch and their embeddings averaged (long recordings; WeSpeaker's and Kaldi's
-// x-vector extraction with --chunk-size).
+// x-vector extraction with --chunk-size). ExtractEmbeddings does several utterances at
+// once, batching their equal-length inputs.
 #ifndef VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
 #define VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/options-itf.h"
 #include "matrix/matrix.h"
@@ -33,6 +35,21 @@ struct EmbeddingExtractOptions {
 // is below the model's MinFrames(), the dimension is wrong, or a value is NaN/Inf.
 Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats,
                                const EmbeddingExtractOptions &opts);
+
+// The embeddings of several utterances, each as ExtractEmbedding gives it, with the forward
+// inputs (whole utterances, or chunks) of equal length from different utterances run
+// together in batches of up to opts.batch_size: fixed-length segments (diarization
+// sub-segments, trimmed test crops) then run at batch size > 1. Only equal lengths share a
+// batch: padding would change the result, since the convolutions and the pooling see every
+// frame; in eval mode every other layer works per example, so the only difference from one
+// utterance at a time is the rounding of larger matrix products (tests: 1e-5 relative).
+// An utterance that fails (dimension, too short, NaN/Inf) gets an empty vector and its
+// reason in (*errors)[i] (errors resized to feats.size(), "" where it succeeded); the
+// others are unaffected. Errors from the network itself throw.
+std::vector<Vector<float>> ExtractEmbeddings(EmbeddingModel *model,
+                                             const std::vector<const Matrix<float> *> &feats,
+                                             const EmbeddingExtractOptions &opts,
+                                             std::vector<std::string> *errors);
 
 }  // namespace voxtools
 

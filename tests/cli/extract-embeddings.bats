@@ -80,3 +80,28 @@ setup() {
   [ "$status" -eq 0 ]
   [ "$(wc -l < emb.txt)" -eq 24 ]
 }
+
+@test "extract-embeddings: --group-utts batches equal lengths across utterances, same embeddings" {
+  # All 24 utterances have 60 frames: groups of 10 run as batches of up to --batch-size.
+  printf 'short  [\n 1 2 3 4 5 6 7 8 ]\n' > short.txt
+  copy-feats ark,t:short.txt ark:short.ark 2>/dev/null
+  cat short.ark data/feats.ark > all.ark
+  for args in "" "--chunk-size=25 --batch-size=3"; do
+    extract-embeddings --max-errors=1 $args exp/final.h5 ark:all.ark ark,t:one.txt 2>/dev/null
+    run extract-embeddings --max-errors=1 --group-utts=10 $args exp/final.h5 ark:all.ark \
+      ark,t:grouped.txt
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"WARNING"*"short"*"fewer than"* ]]
+    [[ "$output" == *"Done 24, errors 1"* ]]
+    # Same keys in the same order, values within 1e-5 relative (the text has 7 digits).
+    [ "$(cut -d' ' -f1 one.txt)" = "$(cut -d' ' -f1 grouped.txt)" ]
+    paste -d' ' one.txt grouped.txt | tr -d '[]' | awk '{ n = NF / 2
+        for (i = 2; i <= n; i++) { d = $i - $(i + n); if (d < 0) d = -d
+          a = $i < 0 ? -$i : $i
+          if (d > 1e-5 * (a > 1 ? a : 1)) { print "line " NR " value " i ": " $i " vs " $(i + n); bad = 1 } } }
+      END { exit bad }'
+  done
+  run extract-embeddings --group-utts=0 exp/final.h5 ark:all.ark ark,t:x.txt
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--group-utts=0"* ]]
+}
