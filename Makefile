@@ -105,4 +105,7 @@ check-deps:
 clean:
 	rm -rf build build-asan build-cuda build-fuzz bin-asan; find bin -type f ! -name .gitignore -delete
 
+# Keep the tools' object files: they are intermediate to make, which would delete them.
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
