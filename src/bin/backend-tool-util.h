@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,26 @@ struct KeyedVectors {
     return it == index.end() ? nullptr : &vectors[it->second];
   }
 };
+
+// A list of class names, one a line, blank lines skipped: the column order of score vectors
+// (compute-lid-metrics, plot-confusion; train-glc --write-classes writes one). A name given
+// twice, or fewer than two, is an Error naming the file; `what` names a class ("language").
+inline std::vector<std::string> ReadClassList(const std::string &rxfilename,
+                                              const std::string &what) {
+  std::vector<std::string> names;
+  std::unordered_set<std::string> seen;
+  Input input(rxfilename);
+  std::string line;
+  while (std::getline(input.Stream(), line)) {
+    const std::string name = Trim(line);
+    if (name.empty()) continue;
+    if (!seen.insert(name).second) VOX_ERR << what << " " << name << " twice in " << rxfilename;
+    names.push_back(name);
+  }
+  input.Close();
+  if (names.size() < 2) VOX_ERR << rxfilename << " must list at least 2 " << what << "s";
+  return names;
+}
 
 inline KeyedVectors LoadVectors(const std::string &rspecifier, const std::string &what,
                                 bool allow_empty = false) {

@@ -44,21 +44,9 @@ int Run(int argc, char *argv[]) {
     po.PrintUsage();
     return 1;
   }
-  std::vector<std::string> langs;
+  const std::vector<std::string> langs = backend_tool::ReadClassList(po.GetArg(1), "language");
   std::unordered_map<std::string, int32_t> lang_index;
-  {
-    Input input(po.GetArg(1));
-    std::string line;
-    while (std::getline(input.Stream(), line)) {
-      const std::string name = Trim(line);
-      if (name.empty()) continue;
-      if (!lang_index.emplace(name, static_cast<int32_t>(langs.size())).second)
-        VOX_ERR << "language " << name << " twice in " << po.GetArg(1);
-      langs.push_back(name);
-    }
-    input.Close();
-  }
-  if (langs.size() < 2) VOX_ERR << po.GetArg(1) << " must list at least 2 languages";
+  for (size_t i = 0; i < langs.size(); i++) lang_index[langs[i]] = static_cast<int32_t>(i);
   std::unordered_map<std::string, std::string> utt2lang;
   for (const auto &f : backend_tool::ReadKeyedLines(po.GetArg(3), 1, 1)) utt2lang[f[0]] = f[1];
   const backend_tool::KeyedVectors kv = backend_tool::LoadVectors(po.GetArg(2), "score vector");

@@ -46,21 +46,9 @@ int Run(int argc, char *argv[]) {
     return 1;
   }
   if (png_width < 0) VOX_ERR << "--png-width must be >= 0, got " << png_width;
-  std::vector<std::string> classes;
+  const std::vector<std::string> classes = backend_tool::ReadClassList(po.GetArg(1), "class");
   std::unordered_map<std::string, int64_t> class_index;
-  {
-    Input input(po.GetArg(1));
-    std::string line;
-    while (std::getline(input.Stream(), line)) {
-      const std::string name = Trim(line);
-      if (name.empty()) continue;
-      if (!class_index.emplace(name, static_cast<int64_t>(classes.size())).second)
-        VOX_ERR << "class " << name << " twice in " << po.GetArg(1);
-      classes.push_back(name);
-    }
-    input.Close();
-  }
-  if (classes.size() < 2) VOX_ERR << po.GetArg(1) << " must list at least 2 classes";
+  for (size_t i = 0; i < classes.size(); i++) class_index[classes[i]] = static_cast<int64_t>(i);
   std::unordered_map<std::string, std::string> utt2lang;
   for (const auto &f : backend_tool::ReadKeyedLines(po.GetArg(3), 1, 1)) utt2lang[f[0]] = f[1];
   // (utterance, decided class index)
