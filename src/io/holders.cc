@@ -333,7 +333,11 @@ void WaveHolder::ReadRange(std::istream &, const std::string &range) {
 }
 
 void WaveHolder::WriteH5(H5File *file, const std::string &key, const T &t) {
-  WriteH5Wave(file, key, t, WaveSampleFormat::kInt16);
+  // As WaveData::Write does for a RIFF entry: clipping is never silent.
+  const int64_t clipped = WriteH5Wave(file, key, t, WaveSampleFormat::kInt16);
+  if (clipped > 0)
+    VOX_WARN << key << ": clipped " << clipped << " of " << t.Data().NumElements()
+             << " samples to the 16-bit range";
 }
 
 void WaveHolder::ReadH5(const H5File &file, const std::string &key) {

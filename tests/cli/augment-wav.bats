@@ -189,3 +189,25 @@ print(len(b), all(numpy.array_equal(a[k][()], b[k][()]) for k in b))"
   [[ "$output" == *"Usage: augment-wav"* ]]
   assert_no_tmp_files
 }
+
+@test "augment-wav: a gain that would clip scales the utterance down, or clips with a warning" {
+  need_sox
+  need_h5py
+  sox -n -r 16000 -b 16 loud.wav synth 0.5 sine 440 vol 0.9
+  echo "loud loud.wav" > loud.scp
+  # +12 dB on a 0.9 full-scale sine: 3.6x full scale.
+  run augment-wav --aug-prob=0 --gain-db=12:12 scp:loud.scp h5:fit.h5
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"1 utterance(s) scaled down to fit the 16-bit range"* ]]
+  [[ "$output" != *"lipped"* ]]
+  "$PYTHON" -c '
+import h5py, numpy
+x = h5py.File("fit.h5", "r")["loud"][()].astype(float)
+assert 32000 <= numpy.abs(x).max() <= 32767, numpy.abs(x).max()
+'
+  for out in h5:clip.h5 ark:clip.ark; do
+    run augment-wav --aug-prob=0 --gain-db=12:12 --limit-peak=false scp:loud.scp "$out"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"WARNING"*"lipped "[0-9]*" of 8000 samples to the 16-bit range"* ]]
+  done
+}
