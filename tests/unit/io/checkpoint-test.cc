@@ -149,10 +149,11 @@ TEST(CheckpointTest, LegacyFormatReadsTheSameAsZip) {
     EXPECT_EQ(legacy.tensors[i].dtype, zip.tensors[i].dtype);
     EXPECT_EQ(legacy.tensors[i].shape, zip.tensors[i].shape);
     ASSERT_EQ(legacy.tensors[i].data.size(), zip.tensors[i].data.size());
-    if (!zip.tensors[i].data.empty())  // memcmp of an empty vector's null data() is UB
+    if (!zip.tensors[i].data.empty()) {  // memcmp of an empty vector's null data() is UB
       EXPECT_EQ(0, std::memcmp(legacy.tensors[i].data.data(), zip.tensors[i].data.data(),
                                zip.tensors[i].data.size() * 4))
           << zip.tensors[i].name;
+    }
   }
 }
 
