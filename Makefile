@@ -95,7 +95,7 @@ bench: all
 	@tests/bench/run.sh
 
 test-asan:
-	@$(MAKE) --no-print-directory SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT_FLAGS=-O1 all
+	@$(MAKE) --no-print-directory SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT_FLAGS=-O1 unit-tests
 	@BUILD=build-asan tests/run-tests.sh --unit-only
 	@tests/fuzz/run.sh
 
