@@ -13,6 +13,9 @@ cd "$(dirname "$0")/../.."
 export PATH="$PWD/bin:$PATH"
 PY=${VOX_PYTHON:-/usr/bin/python3}
 unset OPENBLAS_CORETYPE
+# Where OpenBLAS misdetects the CPU (this VM: "Prescott"), BENCH_OPENBLAS_CORETYPE=SkylakeX
+# gives both sides the kernels a correctly detected machine gets (as nnet.sh and train.sh).
+if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$BENCH_OPENBLAS_CORETYPE; fi
 THREADS=${BENCH_THREADS:-2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -80,7 +83,7 @@ ours() {
 read -r torch_rtf torch_version core < "$tmp/torch.txt"
 hubert=$(ours "$tmp/hubert.h5")
 wavlm=$(ours "$tmp/wavlm.h5")
-echo "SSL forward, 10 s of audio, $THREADS threads, OpenBLAS core $core (OPENBLAS_CORETYPE unset)"
+echo "SSL forward, 10 s of audio, $THREADS threads, OpenBLAS core $core (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset})"
 printf '%-34s %8s\n' case RTF
 printf '%-34s %8s\n' "HuBERT Base, ours" "$hubert"
 printf '%-34s %8s\n' "HuBERT Base, PyTorch $torch_version" "$torch_rtf"
