@@ -28,13 +28,11 @@ int RunTool(int argc, char *argv[], int (*run)(int argc, char *argv[])) {
   return 1;
 }
 
-int ExitStatusForErrors(long num_errors, long max_errors) {
-  if (num_errors > max_errors) {
-    std::fprintf(stderr, "ERROR (%s) %ld item(s) failed, more than --max-errors=%ld\n",
-                 GetProgramName().c_str(), num_errors, max_errors);
-    return 1;
-  }
-  return 0;
+void CheckItemErrors(int64_t num_done, int64_t num_errors, int64_t max_errors,
+                     const char *what) {
+  if (num_errors > max_errors || num_done == 0)
+    VOX_ERR << num_errors << " " << what << "(s) failed (--max-errors=" << max_errors << ")"
+            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
 }
 
 }  // namespace voxtools

@@ -5,13 +5,18 @@
 #ifndef VOXTOOLS_BASE_TOOL_MAIN_H_
 #define VOXTOOLS_BASE_TOOL_MAIN_H_
 
+#include <cstdint>
+
 namespace voxtools {
 
 int RunTool(int argc, char *argv[], int (*run)(int argc, char *argv[]));
 
-// The exit status for a per-item loop: 1 (with an ERROR line) if num_errors exceeds
-// max_errors. max_errors 0 means "fail if any item failed" (DESIGN.md §2).
-int ExitStatusForErrors(long num_errors, long max_errors);
+// The end of a per-item loop (DESIGN.md §2): throws Error if more than `max_errors` items
+// failed (0: any), or if none succeeded, with "N <what>(s) failed (--max-errors=M)[, and none
+// succeeded]; nothing written". Throwing before the writers are closed makes them discard
+// their output, so a failed run leaves nothing partial behind.
+void CheckItemErrors(int64_t num_done, int64_t num_errors, int64_t max_errors,
+                     const char *what = "utterance");
 
 }  // namespace voxtools
 

@@ -190,9 +190,7 @@ int Run(int argc, char *argv[]) {
     VOX_LOG << num_limited << " utterance(s) scaled down to fit the 16-bit range";
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
   // Throwing makes the writers remove what they wrote: no partial output on failure.
-  if (num_errors > opts.max_errors || num_done == 0)
-    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << opts.max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, opts.max_errors);
   writer.Close();
   if (aug_writer.IsOpen()) aug_writer.Close();
   return 0;

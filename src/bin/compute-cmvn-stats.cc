@@ -80,9 +80,7 @@ int Run(int argc, char *argv[]) {
       num_done++;
     }
     VOX_LOG << "Done " << num_done << ", errors " << num_errors;
-    if (num_errors > max_errors || num_done == 0)
-      VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
-              << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+    CheckItemErrors(num_done, num_errors, max_errors);
     WriteKaldiObject(out_spec, binary, stats);
     return 0;
   }
@@ -132,9 +130,7 @@ int Run(int argc, char *argv[]) {
     }
   }
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
-  if (num_errors > max_errors || num_done == 0)
-    VOX_ERR << num_errors << " item(s) failed (--max-errors=" << max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, max_errors, "item");
   writer.Close();
   return 0;
 }

@@ -100,9 +100,7 @@ int RunComputeFeats(int argc, char *argv[], const char *usage) {
   progress.Finish();
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
   // Throwing makes the writers remove what they wrote: no partial output on failure.
-  if (num_errors > max_errors || num_done == 0)
-    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, max_errors);
   writer.Close();
   if (utt2dur_writer.IsOpen()) utt2dur_writer.Close();
   return 0;

@@ -70,9 +70,7 @@ int Run(int argc, char *argv[]) {
   VOX_LOG << "Proportion of voiced frames " << (total_frames > 0 ? total_voiced / total_frames : 0)
           << "; " << num_unvoiced << " utterance(s) completely unvoiced";
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
-  if (num_errors > max_errors || num_done == 0)
-    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, max_errors);
   writer.Close();
   return 0;
 }

@@ -144,9 +144,7 @@ int Run(int argc, char *argv[]) {
   }
   flush();
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
-  if (num_errors > max_errors || num_done == 0)
-    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, max_errors);
   if (!spk2utt.empty()) {
     // The mean of the raw embeddings, as Kaldi's ivector-mean (length-normalise afterwards).
     TableWriter<FloatVectorHolder> spk_writer(spk_wspecifier);

@@ -66,9 +66,7 @@ int Run(int argc, char *argv[]) {
     num_done++;
   }
   VOX_LOG << "Done " << num_done << ", errors " << num_errors;
-  if (num_errors > max_errors || num_done == 0)
-    VOX_ERR << num_errors << " utterance(s) failed (--max-errors=" << max_errors << ")"
-            << (num_done == 0 ? ", and none succeeded" : "") << "; nothing written";
+  CheckItemErrors(num_done, num_errors, max_errors);
   writer.Close();
   return 0;
 }
