@@ -11,7 +11,7 @@
 #include "io/table.h"
 #include "io/wave-reader.h"
 #include "matrix/thread-pool.h"
-#include "nnet/ssl-model.h"
+#include "nnet/ssl-feature-extractor.h"
 #include "nnet/ssl-weights.h"
 
 namespace voxtools {
