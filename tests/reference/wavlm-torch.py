@@ -490,16 +490,16 @@ def random_state_dict(cfg, seed):
 
 def check_fixtures(root):
     inp = os.path.join(root, 'inputs')
-    wavs = {n: torch.from_numpy(np.load(os.path.join(inp, n + '.npy')))[None]
-            for n in ('wav_1p0s', 'wav_3p7s')}
     batch = torch.from_numpy(np.load(os.path.join(inp, 'batch_wav.npy')))
     bmask = torch.from_numpy(np.load(os.path.join(inp, 'batch_padding_mask.npy')))
     failures = []
     count = 0
+    compared = set()
 
     def cmp(label, ours, path):
         nonlocal count
         ref = np.load(path)
+        compared.add(os.path.realpath(path))
         ours = ours.numpy() if torch.is_tensor(ours) else np.asarray(ours)
         count += 1
         if ours.shape != ref.shape:
@@ -551,15 +551,17 @@ def check_fixtures(root):
                 r = torch.arange(-183, 184)
                 cmp(tag + ' rel_buckets', rel_buckets(r, cfg['num_buckets'], cfg['max_distance']).int(),
                     os.path.join(d, 'rel_buckets.npy'))
-            for case in ('wav_1p0s', 'wav_3p7s', 'batch'):
+            # Every folder is a case: 'batch' (the padded batch) or inputs/<case>.npy alone.
+            for case in sorted(c for c in os.listdir(d) if os.path.isdir(os.path.join(d, c))):
                 if case == 'batch':
                     x, mask = batch, bmask
                     lengths = (~bmask).sum(1)
                 else:
-                    x, mask, lengths = wavs[case], None, None
+                    x = torch.from_numpy(np.load(os.path.join(inp, case + '.npy')))[None]
+                    mask, lengths = None, None
                 if m.normalize:
                     x = WavLM.normalize_wave(x, lengths)
-                    if case == 'wav_1p0s' and os.path.exists(os.path.join(d, case, 'model_input.npy')):
+                    if os.path.exists(os.path.join(d, case, 'model_input.npy')):
                         cmp('%s %s/model_input' % (tag, case), x, os.path.join(d, case, 'model_input.npy'))
                 res = m.extract(x, mask, output_layer=L, keep_layers=True)
                 full = m.extract(x, mask)
@@ -572,6 +574,14 @@ def check_fixtures(root):
                 if case == 'batch':
                     cmp('%s %s/padding_mask_frames' % (tag, case), res['frame_mask'],
                         os.path.join(c, 'padding_mask_frames.npy'))
+    # A file nobody compared is a failure too (a new output the reference does not produce).
+    for name in configs:
+        for dirpath, _, files in os.walk(os.path.join(root, name)):
+            for f in sorted(files):
+                path = os.path.realpath(os.path.join(dirpath, f))
+                if f.endswith('.npy') and path not in compared:
+                    failures.append(path)
+                    print('FAIL %s was not checked' % os.path.relpath(path, root))
     print('%d checks, %d failed' % (count, len(failures)))
     return not failures
 
