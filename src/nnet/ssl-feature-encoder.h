@@ -6,8 +6,13 @@
 //
 // Each conv block is Conv1d (no padding) -> norm -> exact GELU. The norm depends on the mode:
 //   group_norm: only block 0 has one, a GroupNorm with one group per channel, so each channel
-//               is normalised over time with the statistics of the whole (padded) input row;
+//               is normalised over time: with the statistics of the whole (padded) input row
+//               as the official code does, or, given per-row lengths, of the row's own valid
+//               frames only (so that a batch gives each utterance's single-input result);
 //   layer_norm: every block has a LayerNorm over channels, per frame.
+// A conv output frame depends only on input frames at or before its receptive field's end, so
+// with per-row lengths the valid frames of each block are the first (len - kernel) / stride + 1
+// and never see padding; only the group norm's statistics need the lengths.
 // Parameter paths (Hugging Face's module names):
 //   feature_extractor/conv_layers/<i>/conv/{weight,bias}
 //   feature_extractor/conv_layers/<i>/layer_norm/{weight,bias}
@@ -17,6 +22,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nnet/layers.h"
 #include "nnet/linear.h"
@@ -33,11 +39,16 @@ class SslConvBlock : public Module {
                RandomGenerator *rng);
   std::string TypeName() const override { return "SslConvBlock"; }
   std::string Describe() const override;
-  // x (B, Cin, L) -> (B, Cout, Lout), Lout = (L - kernel) / stride + 1.
-  Var Forward(const Var &x) const;
+  // x (B, Cin, L) -> (B, Cout, Lout), Lout = (L - kernel) / stride + 1. lengths: empty (every
+  // row fully valid), or the valid input positions of each row (B values, each <= L); then the
+  // group norm uses each row's valid output frames only and *lengths becomes the output's
+  // valid lengths. Frames past a row's valid length hold unspecified values.
+  Var Forward(const Var &x, std::vector<int64_t> *lengths = nullptr) const;
 
  private:
   Norm norm_;
+  int64_t kernel_, stride_;
+  float eps_;
   std::shared_ptr<Conv1dLayer> conv_;
   std::shared_ptr<GroupNormLayer> group_norm_;
   std::shared_ptr<LayerNormLayer> layer_norm_;
@@ -51,6 +62,10 @@ class SslFeatureEncoder : public Module {
   // wave (B, N) samples in [-1, 1] (or normalised) -> (B, C_conv, T), T = config.NumFrames(N).
   // Throws Error if N is shorter than the receptive field.
   Var Forward(const Var &wave) const;
+  // Rows of different lengths: row b holds lengths[b] <= N valid samples (B values, each at
+  // least the receptive field). Row b's frames t < config.NumFrames(lengths[b]) equal those
+  // of Forward on its valid samples alone; later frames hold unspecified values.
+  Var Forward(const Var &wave, const std::vector<int64_t> &lengths) const;
 
  private:
   SslConfig config_;

@@ -25,6 +25,24 @@ SslModel::SslModel(const SslConfig &config, RandomGenerator *rng) : config_(conf
 SslOutputs SslModel::Forward(const Var &wave, const Tensor &padding_mask,
                              const SslOutputRequest &request,
                              const SslForwardOptions &opts) const {
+  if (padding_mask.Defined() &&
+      (padding_mask.Rank() != 2 || wave.Rank() != 2 || padding_mask.Dim(0) != wave.Dim(0) ||
+       padding_mask.Dim(1) != wave.Dim(1)))
+    VOX_ERR << "padding mask " << padding_mask.shape().ToString() << " does not match wave "
+            << wave.shape().ToString();
+  return Run(wave, padding_mask, nullptr, request, opts);
+}
+
+SslOutputs SslModel::Forward(const Var &wave, const std::vector<int64_t> &lengths,
+                             const SslOutputRequest &request,
+                             const SslForwardOptions &opts) const {
+  // The feature encoder checks the lengths against the wave.
+  return Run(wave, Tensor(), &lengths, request, opts);
+}
+
+SslOutputs SslModel::Run(const Var &wave, const Tensor &padding_mask,
+                         const std::vector<int64_t> *lengths, const SslOutputRequest &request,
+                         const SslForwardOptions &opts) const {
   const int64_t num_layers = config_.num_layers;
   int64_t last = request.final ? num_layers : -1;
   for (int64_t n : request.layers) {
@@ -32,36 +50,49 @@ SslOutputs SslModel::Forward(const Var &wave, const Tensor &padding_mask,
       VOX_ERR << "layer " << n << " requested; the model has layers 0.." << num_layers;
     last = std::max(last, n);
   }
-  if (padding_mask.Defined() &&
-      (padding_mask.Rank() != 2 || padding_mask.Dim(0) != wave.Dim(0) ||
-       padding_mask.Dim(1) != wave.Dim(1)))
-    VOX_ERR << "padding mask " << padding_mask.shape().ToString() << " does not match wave "
-            << wave.shape().ToString();
 
   SslOutputs out;
-  Var conv = feature_extractor_->Forward(wave);  // (B, C, T)
+  Var conv = lengths ? feature_extractor_->Forward(wave, *lengths)
+                     : feature_extractor_->Forward(wave);  // (B, C, T)
   if (Training() && config_.feature_grad_mult != 1.0f && conv.RequiresGrad()) {
     // Same value, gradient scaled by feature_grad_mult (fairseq's GradMultiply).
     const float m = config_.feature_grad_mult;
     conv = Add(MulScalar(conv, m), MulScalar(conv.Detach(), 1.0f - m));
   }
   Var features = Transpose(conv, 1, 2);  // (B, T, C)
-  if (request.cnn) out.cnn = features;
   const int64_t b = features.Dim(0), t = features.Dim(1);
   if (padding_mask.Defined()) out.frame_mask = SslFrameMask(padding_mask, t);
+  if (lengths) {
+    // A frame is valid iff its whole receptive field lies inside the utterance; the mask is
+    // left undefined when no row is padded (the attention then skips it).
+    bool padded = false;
+    for (int64_t len : *lengths) {
+      out.num_frames.push_back(config_.NumFrames(len));
+      padded = padded || out.num_frames.back() < t;
+    }
+    if (padded) {
+      out.frame_mask = Tensor({b, t});
+      for (int64_t r = 0; r < b; r++)
+        for (int64_t f = out.num_frames[r]; f < t; f++) out.frame_mask.Data()[r * t + f] = 1.0f;
+    }
+  }
+  // Exact mode zeroes every output's padded frames; the official one only proj's (as
+  // torchaudio/HF return them).
+  const Tensor mask3 = out.frame_mask.Defined() ? out.frame_mask.Reshape({b, t, 1}) : Tensor();
+  auto zero_padded = [&](const Var &y) {
+    return lengths && mask3.Defined() ? MaskedFill(y, mask3, 0.0f) : y;
+  };
+  if (request.cnn) out.cnn = zero_padded(features);
   Var x = feature_projection_->Forward(features);
   x = Dropout(x, config_.dropout_input, Training(), opts.rng);
-  if (request.proj) {
-    out.proj = out.frame_mask.Defined() ? MaskedFill(x, out.frame_mask.Reshape({b, t, 1}), 0.0f)
-                                        : x;
-  }
+  if (request.proj) out.proj = mask3.Defined() ? MaskedFill(x, mask3, 0.0f) : x;
   if (last < 0) return out;
 
   std::vector<Var> collected(last + 1);
   auto on_layer = [&](int64_t n, const Var &y) { collected[n] = y; };
   Var y = encoder_->Forward(x, out.frame_mask, last, on_layer, opts);
-  for (int64_t n : request.layers) out.layers.push_back(collected[n]);
-  if (request.final) out.final = encoder_->FinalNorm(y);
+  for (int64_t n : request.layers) out.layers.push_back(zero_padded(collected[n]));
+  if (request.final) out.final = zero_padded(encoder_->FinalNorm(y));
   return out;
 }
 
@@ -74,6 +105,19 @@ void NormalizeWaveform(float *x, int64_t n, float eps) {
   for (int64_t i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
   const double scale = 1.0 / std::sqrt(ss / n + eps);
   for (int64_t i = 0; i < n; i++) x[i] = static_cast<float>((x[i] - mean) * scale);
+}
+
+void NormalizeWaveform(Tensor *wave, const std::vector<int64_t> &lengths, float eps) {
+  if (wave->Rank() != 2 || static_cast<int64_t>(lengths.size()) != wave->Dim(0))
+    VOX_ERR << "NormalizeWaveform: " << lengths.size() << " lengths for wave "
+            << wave->shape().ToString();
+  const int64_t n = wave->Dim(1);
+  for (size_t r = 0; r < lengths.size(); r++) {
+    if (lengths[r] < 0 || lengths[r] > n)
+      VOX_ERR << "NormalizeWaveform: length " << lengths[r] << " of row " << r
+              << " is outside 0.." << n;
+    NormalizeWaveform(wave->Data() + r * n, lengths[r], eps);
+  }
 }
 
 Tensor SslFrameMask(const Tensor &padding_mask, int64_t num_frames) {

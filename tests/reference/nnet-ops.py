@@ -60,6 +60,15 @@ def stats_pool(x, lengths, p):
     return torch.stack(outs)
 
 
+def group_norm_lengths(x, w, b, p):
+    # x (N, C, L): GroupNorm of each row's first lengths[n] positions alone, zeros after.
+    outs = []
+    for i, n in enumerate(p["lengths"]):
+        y = F.group_norm(x[i:i + 1, :, :n], p["groups"], w, b, eps=p["eps"])
+        outs.append(F.pad(y, (0, x.shape[2] - n)))
+    return torch.cat(outs)
+
+
 def batch_norm(x, w, b, rm, rv, p):
     rm = rm.detach().clone()
     rv = rv.detach().clone()
@@ -131,6 +140,8 @@ OPS = {
                                              x[2] if len(x) > 2 else None, eps=p["eps"]),
     "group_norm": lambda x, p: F.group_norm(x[0], p["groups"], x[1] if len(x) > 1 else None,
                                              x[2] if len(x) > 2 else None, eps=p["eps"]),
+    "group_norm_lengths": lambda x, p: group_norm_lengths(x[0], x[1] if len(x) > 1 else None,
+                                                          x[2] if len(x) > 2 else None, p),
     "batch_norm": lambda x, p: batch_norm(x[0], x[1], x[2], x[3], x[4], p),
     "conv1d": lambda x, p: F.conv1d(x[0], x[1], x[2] if len(x) > 2 else None, stride=p["stride"],
                                     padding=p["padding"], dilation=p["dilation"],

@@ -227,6 +227,137 @@ Var GroupNorm(const Var &x, int64_t groups, const Var &weight, const Var &bias, 
                    ShouldRecord({&x, &weight, &bias}));
 }
 
+namespace {
+
+// GroupNorm over each row's first lengths[n] positions of x (N, C, L). Statistics per
+// (row, group) set s = n * G + g, over the group's channels and the valid positions.
+class LengthGroupNormNode : public Node {
+ public:
+  LengthGroupNormNode(const Var &x, const Var &w, const Var &b, int64_t groups,
+                      std::vector<int64_t> lengths, std::vector<double> mean,
+                      std::vector<double> rstd)
+      : Node({x, w, b}), groups_(groups), lengths_(std::move(lengths)), mean_(std::move(mean)),
+        rstd_(std::move(rstd)) {}
+  const char *Name() const override { return "GroupNorm"; }
+  // Within a set, as NormNode: gx = rstd (gxhat - mean(gxhat) - xhat mean(gxhat xhat)) on
+  // valid positions; padded positions fed nothing forward and get 0.
+  void Backward(const Tensor &gy) override {
+    const Tensor &x = inputs_[0].value();
+    const int64_t n = x.Dim(0), c = x.Dim(1), len = x.Dim(2), cg = c / groups_;
+    const float *px = x.Data(), *pg = gy.Data();
+    const float *pw = inputs_[1].Defined() ? inputs_[1].value().Data() : nullptr;
+    if (NeedsGrad(0)) {
+      Tensor gx(x.shape());
+      float *po = gx.Data();
+      ParallelFor(n * groups_, 1, [&](int64_t s0, int64_t s1) {
+        for (int64_t s = s0; s < s1; s++) {
+          const int64_t r = s / groups_, g = s % groups_, valid = lengths_[r];
+          const float mean = static_cast<float>(mean_[s]), rstd = static_cast<float>(rstd_[s]);
+          double m1 = 0, m2 = 0;
+          for (int64_t ch = g * cg; ch < (g + 1) * cg; ch++) {
+            const float w = pw ? pw[ch] : 1.0f;
+            const float *xr = px + (r * c + ch) * len, *gr = pg + (r * c + ch) * len;
+            for (int64_t i = 0; i < valid; i++) {
+              const float gxhat = gr[i] * w;
+              m1 += gxhat;
+              m2 += gxhat * (xr[i] - mean) * rstd;
+            }
+          }
+          const double count = static_cast<double>(cg * valid);
+          const float f1 = static_cast<float>(m1 / count), f2 = static_cast<float>(m2 / count);
+          for (int64_t ch = g * cg; ch < (g + 1) * cg; ch++) {
+            const float w = pw ? pw[ch] : 1.0f;
+            const int64_t base = (r * c + ch) * len;
+            for (int64_t i = 0; i < valid; i++) {
+              const float xhat = (px[base + i] - mean) * rstd;
+              po[base + i] = rstd * (pg[base + i] * w - f1 - xhat * f2);
+            }
+          }
+        }
+      });
+      inputs_[0].AccumulateGrad(gx);
+    }
+    const bool want_w = inputs_[1].Defined() && NeedsGrad(1);
+    const bool want_b = inputs_[2].Defined() && NeedsGrad(2);
+    if (!want_w && !want_b) return;
+    Tensor gw = Tensor::Empty({c}), gb = Tensor::Empty({c});
+    ParallelFor(c, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t ch = c0; ch < c1; ch++) {
+        double sw = 0, sb = 0;
+        for (int64_t r = 0; r < n; r++) {
+          const int64_t s = r * groups_ + ch / cg;
+          const float mean = static_cast<float>(mean_[s]), rstd = static_cast<float>(rstd_[s]);
+          const float *xr = px + (r * c + ch) * len, *gr = pg + (r * c + ch) * len;
+          for (int64_t i = 0; i < lengths_[r]; i++) {
+            sw += gr[i] * (xr[i] - mean) * rstd;
+            sb += gr[i];
+          }
+        }
+        gw.Data()[ch] = static_cast<float>(sw);
+        gb.Data()[ch] = static_cast<float>(sb);
+      }
+    });
+    if (want_w) inputs_[1].AccumulateGrad(gw);
+    if (want_b) inputs_[2].AccumulateGrad(gb);
+  }
+
+ private:
+  int64_t groups_;
+  std::vector<int64_t> lengths_;
+  std::vector<double> mean_, rstd_;
+};
+
+}  // namespace
+
+Var GroupNorm(const Var &x, int64_t groups, const Var &weight, const Var &bias,
+              const std::vector<int64_t> &lengths, float eps) {
+  if (x.Rank() != 3 || groups <= 0 || x.Dim(1) % groups != 0)
+    VOX_ERR << "GroupNorm with lengths: " << groups << " groups for input "
+            << x.shape().ToString() << " (expected (N, C, L), C a multiple of the groups)";
+  const int64_t n = x.Dim(0), c = x.Dim(1), len = x.Dim(2), cg = c / groups;
+  if (static_cast<int64_t>(lengths.size()) != n)
+    VOX_ERR << "GroupNorm: " << lengths.size() << " lengths for input " << x.shape().ToString();
+  for (int64_t r = 0; r < n; r++)
+    if (lengths[r] < 1 || lengths[r] > len)
+      VOX_ERR << "GroupNorm: length " << lengths[r] << " of row " << r << " is outside 1.."
+              << len;
+  CheckAffine(weight, c, "GroupNorm weight", x.shape());
+  CheckAffine(bias, c, "GroupNorm bias", x.shape());
+  const float *px = x.value().Data();
+  const float *pw = weight.Defined() ? weight.value().Data() : nullptr;
+  const float *pb = bias.Defined() ? bias.value().Data() : nullptr;
+  // Per set, as SetStats does for a contiguous row: float partial sums per channel run,
+  // combined in double (so a set of one channel sums exactly as GroupNorm of the slice).
+  std::vector<double> mean(n * groups), rstd(n * groups);
+  Tensor y(x.shape());
+  float *py = y.Data();
+  ParallelFor(n * groups, 1, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; s++) {
+      const int64_t r = s / groups, g = s % groups, valid = lengths[r];
+      const double count = static_cast<double>(cg * valid);
+      double sum = 0;
+      for (int64_t ch = g * cg; ch < (g + 1) * cg; ch++)
+        sum += RowSum(px + (r * c + ch) * len, valid);
+      const double m = sum / count;
+      double v = 0;
+      for (int64_t ch = g * cg; ch < (g + 1) * cg; ch++)
+        v += RowSumSquaredDeviation(px + (r * c + ch) * len, valid, static_cast<float>(m));
+      mean[s] = m;
+      rstd[s] = 1.0 / std::sqrt(v / count + eps);
+      const float mf = static_cast<float>(m), sf = static_cast<float>(rstd[s]);
+      for (int64_t ch = g * cg; ch < (g + 1) * cg; ch++) {
+        const float a = sf * (pw ? pw[ch] : 1.0f), b0 = (pb ? pb[ch] : 0.0f) - mf * a;
+        const float *xr = px + (r * c + ch) * len;
+        float *yr = py + (r * c + ch) * len;
+        for (int64_t i = 0; i < valid; i++) yr[i] = xr[i] * a + b0;
+      }
+    }
+  });
+  if (!ShouldRecord({&x, &weight, &bias})) return Var(y);
+  return Record(y, std::make_shared<LengthGroupNormNode>(x, weight, bias, groups, lengths,
+                                                         std::move(mean), std::move(rstd)));
+}
+
 Var BatchNorm(const Var &x, const Var &weight, const Var &bias, Var *running_mean,
               Var *running_var, bool training, float momentum, float eps) {
   if (x.Rank() < 2) VOX_ERR << "BatchNorm of " << x.shape().ToString();

@@ -5,6 +5,9 @@
 #ifndef VOXTOOLS_NNET_OPS_NORM_H_
 #define VOXTOOLS_NNET_OPS_NORM_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "nnet/autograd.h"
 
 namespace voxtools {
@@ -18,6 +21,14 @@ Var LayerNorm(const Var &x, const Var &weight, const Var &bias, float eps = 1e-5
 // undefined). GroupNorm with groups == C is instance norm (wav2vec2's first conv layer).
 Var GroupNorm(const Var &x, int64_t groups, const Var &weight, const Var &bias,
               float eps = 1e-5f);
+
+// GroupNorm of a batch of sequences of different lengths: x (N, C, L), row n valid at
+// positions l < lengths[n] (1 <= lengths[n] <= L). Each (row, group)'s statistics come from
+// its valid positions only, so row n's valid outputs equal GroupNorm of x[n, :, :lengths[n]]
+// alone; positions l >= lengths[n] read 0 and get no gradient. Differentiable in x, weight
+// and bias.
+Var GroupNorm(const Var &x, int64_t groups, const Var &weight, const Var &bias,
+              const std::vector<int64_t> &lengths, float eps = 1e-5f);
 
 // x (N, C) or (N, C, L) or (N, C, H, W); per-channel statistics over everything but C.
 // training: normalise by the batch's mean and biased variance, and update the running
