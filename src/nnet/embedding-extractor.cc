@@ -128,6 +128,57 @@ std::vector<Vector<float>> ExtractEmbeddings(EmbeddingModel *model,
   return out;
 }
 
+std::vector<Vector<float>> ExtractSslXvectors(const SslXvectorModel &model,
+                                              const std::vector<const Matrix<float> *> &waves,
+                                              int32_t batch_size,
+                                              std::vector<std::string> *errors) {
+  if (batch_size < 1) VOX_ERR << "batch size " << batch_size << " must be >= 1";
+  const size_t n = waves.size();
+  const int64_t embed_dim = model.EmbedDim();
+  errors->assign(n, "");
+  // Utterance indices by length, in input order.
+  std::map<int64_t, std::vector<size_t>> by_length;
+  for (size_t i = 0; i < n; i++) {
+    try {
+      const Matrix<float> &w = *waves[i];
+      if (w.NumRows() != 1) VOX_ERR << w.NumRows() << " channels (the model takes mono audio)";
+      if (w.NumCols() < model.MinSamples())
+        VOX_ERR << w.NumCols() << " samples ("
+                << static_cast<double>(w.NumCols()) / model.ssl_config().sample_rate
+                << " s), fewer than the " << model.MinSamples() << " the model needs";
+      for (int64_t j = 0; j < w.NumCols(); j++)
+        if (!std::isfinite(w(0, j))) VOX_ERR << "audio sample " << j << " is NaN/Inf";
+    } catch (const Error &e) {
+      (*errors)[i] = e.reason();
+      continue;
+    }
+    by_length[waves[i]->NumCols()].push_back(i);
+  }
+
+  NoGradGuard no_grad;
+  std::vector<Vector<float>> out(n);
+  for (const auto &entry : by_length) {
+    const int64_t len = entry.first;
+    const std::vector<size_t> &utts = entry.second;
+    for (size_t b = 0; b < utts.size(); b += batch_size) {
+      const int64_t m = std::min<int64_t>(batch_size, utts.size() - b);
+      Tensor batch = Tensor::Empty({m, len});
+      for (int64_t k = 0; k < m; k++) {
+        float *row = batch.Data() + k * len;
+        std::copy(waves[utts[b + k]]->Row(0), waves[utts[b + k]]->Row(0) + len, row);
+        if (model.ssl_config().normalize) NormalizeWaveform(row, len, model.NormalizeEps());
+      }
+      const Var e = model.Forward(Var(batch));
+      for (int64_t k = 0; k < m; k++) {
+        Vector<float> &v = out[utts[b + k]];
+        v.Resize(embed_dim);
+        for (int64_t j = 0; j < embed_dim; j++) v(j) = e.value().Data()[k * embed_dim + j];
+      }
+    }
+  }
+  return out;
+}
+
 Vector<float> ExtractEmbedding(EmbeddingModel *model, const Matrix<float> &feats,
                                const EmbeddingExtractOptions &opts) {
   std::vector<std::string> errors;

@@ -4,7 +4,8 @@
 // then either the whole utterance in one forward pass, or fixed-size chunks run as one
 // batch and their embeddings averaged (long recordings; WeSpeaker's and Kaldi's
 // x-vector extraction with --chunk-size). ExtractEmbeddings does several utterances at
-// once, batching their equal-length inputs.
+// once, batching their equal-length inputs. ExtractSslXvectors does the same for the models
+// that take the waveform itself (ssl-xvector.h: WavLMForXVector).
 #ifndef VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
 #define VOXTOOLS_NNET_EMBEDDING_EXTRACTOR_H_
 
@@ -15,6 +16,7 @@
 #include "base/options-itf.h"
 #include "matrix/matrix.h"
 #include "nnet/embedding-model.h"
+#include "nnet/ssl-xvector.h"
 
 namespace voxtools {
 
@@ -50,6 +52,20 @@ std::vector<Vector<float>> ExtractEmbeddings(EmbeddingModel *model,
                                              const std::vector<const Matrix<float> *> &feats,
                                              const EmbeddingExtractOptions &opts,
                                              std::vector<std::string> *errors);
+
+// The embeddings of waveforms with an x-vector model on an SSL encoder: waves[i] is one
+// utterance, a 1 x N matrix of samples on the [-1, 1] scale at the model's sample rate,
+// normalised on its own (zero mean, unit variance, the model's NormalizeEps()) when the SSL
+// config says normalize, then run whole: no chunks, no CMN. Utterances of equal length run
+// together, up to batch_size per forward pass (no padding, which would change the
+// statistics: others run alone, as transformers does with one utterance per call). An
+// utterance that fails (too short, NaN/Inf, not mono) gets an empty vector and its reason in
+// (*errors)[i]; errors from the network itself throw. Runs under NoGradGuard; the model must
+// be in Eval() mode.
+std::vector<Vector<float>> ExtractSslXvectors(const SslXvectorModel &model,
+                                              const std::vector<const Matrix<float> *> &waves,
+                                              int32_t batch_size,
+                                              std::vector<std::string> *errors);
 
 }  // namespace voxtools
 

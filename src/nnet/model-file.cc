@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "io/h5-file.h"
 #include "nnet/ssl-config.h"
+#include "nnet/ssl-xvector.h"
 
 namespace voxtools {
 namespace {
@@ -367,6 +368,7 @@ std::optional<double> ForwardFlopsPerSecond(const JsonValue &config) {
   if (type == nullptr || !type->IsString()) return std::nullopt;
   // One branch per model family, each computed from the config by the family's own code.
   if (type->AsString() == "ssl") return SslForwardFlopsPerSecond(SslConfigFromJson(config));
+  if (type->AsString() == "ssl-xvector") return SslXvectorFlopsPerSecond(config);
   return std::nullopt;
 }
 

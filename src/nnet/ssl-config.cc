@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/text-utils.h"
+#include "nnet/config-reader.h"
 
 namespace voxtools {
 
@@ -537,6 +538,140 @@ SslConfig ReadSslConfigFile(const std::string &path) {
     VOX_ERR << path << ": " << e.reason();
   }
   return SslConfig();
+}
+
+int64_t SslXvectorConfig::FramesLost() const {
+  int64_t lost = 0;
+  for (size_t i = 0; i < tdnn_kernel.size() && i < tdnn_dilation.size(); i++)
+    lost += tdnn_dilation[i] * (tdnn_kernel[i] - 1);
+  return lost;
+}
+
+void SslXvectorConfig::Validate() const {
+  auto list = [](const char *name, const std::vector<int64_t> &v) {
+    std::ostringstream os;
+    os << name << "=[";
+    for (size_t i = 0; i < v.size(); i++) os << (i ? "," : "") << v[i];
+    os << "]";
+    return os.str();
+  };
+  if (tdnn_dim.empty()) VOX_ERR << "x-vector config: tdnn_dim is empty";
+  if (tdnn_kernel.size() != tdnn_dim.size() || tdnn_dilation.size() != tdnn_dim.size())
+    VOX_ERR << "x-vector config: " << list("tdnn_dim", tdnn_dim) << ", "
+            << list("tdnn_kernel", tdnn_kernel) << " and " << list("tdnn_dilation", tdnn_dilation)
+            << " differ in length";
+  for (size_t i = 0; i < tdnn_dim.size(); i++) {
+    if (tdnn_dim[i] <= 0 || tdnn_kernel[i] <= 0 || tdnn_dilation[i] <= 0)
+      VOX_ERR << "x-vector config: TDNN layer " << i << " has dim " << tdnn_dim[i] << ", kernel "
+              << tdnn_kernel[i] << ", dilation " << tdnn_dilation[i] << " (all must be positive)";
+  }
+  if (xvector_output_dim <= 0)
+    VOX_ERR << "x-vector config: xvector_output_dim=" << xvector_output_dim << " must be positive";
+  if (num_labels <= 0)
+    VOX_ERR << "x-vector config: num_labels=" << num_labels << " must be positive";
+}
+
+std::string SslXvectorConfig::ToString() const {
+  std::ostringstream os;
+  os << "x-vector head: " << (use_weighted_layer_sum ? "weighted sum of all layers" : "last layer")
+     << ", TDNN";
+  for (size_t i = 0; i < tdnn_dim.size(); i++)
+    os << (i ? "," : " ") << tdnn_dim[i] << "/" << tdnn_kernel[i] << "/" << tdnn_dilation[i];
+  os << " (dim/kernel/dilation), embedding " << xvector_output_dim << ", " << num_labels
+     << " training labels";
+  return os.str();
+}
+
+JsonValue SslXvectorConfigToJson(const SslXvectorConfig &c) {
+  auto ints = [](const std::vector<int64_t> &v) {
+    JsonValue a = JsonValue::Array();
+    for (int64_t x : v) a.Append(JsonValue::Int(x));
+    return a;
+  };
+  JsonValue j = JsonValue::Object();
+  j.Set("use_weighted_layer_sum", JsonValue::Bool(c.use_weighted_layer_sum));
+  j.Set("tdnn_dim", ints(c.tdnn_dim));
+  j.Set("tdnn_kernel", ints(c.tdnn_kernel));
+  j.Set("tdnn_dilation", ints(c.tdnn_dilation));
+  j.Set("xvector_output_dim", JsonValue::Int(c.xvector_output_dim));
+  j.Set("num_labels", JsonValue::Int(c.num_labels));
+  return j;
+}
+
+SslXvectorConfig SslXvectorConfigFromJson(const JsonValue &json) {
+  SslXvectorConfig c;
+  ConfigReader r(json, "x-vector head config");
+  r.Get("use_weighted_layer_sum", &c.use_weighted_layer_sum);
+  r.Get("tdnn_dim", &c.tdnn_dim);
+  r.Get("tdnn_kernel", &c.tdnn_kernel);
+  r.Get("tdnn_dilation", &c.tdnn_dilation);
+  r.Get("xvector_output_dim", &c.xvector_output_dim);
+  r.Get("num_labels", &c.num_labels);
+  r.Finish();
+  c.Validate();
+  return c;
+}
+
+SslXvectorConfig SslXvectorConfigFromHf(const JsonValue &j) {
+  if (!j.IsObject()) VOX_ERR << "config.json: expected an object";
+  SslXvectorConfig c;
+  Get(j, "use_weighted_layer_sum", &c.use_weighted_layer_sum);
+  if (Member(j, "tdnn_dim")) c.tdnn_dim = IntList(j, "tdnn_dim");
+  if (Member(j, "tdnn_kernel")) c.tdnn_kernel = IntList(j, "tdnn_kernel");
+  if (Member(j, "tdnn_dilation")) c.tdnn_dilation = IntList(j, "tdnn_dilation");
+  Get(j, "xvector_output_dim", &c.xvector_output_dim);
+  // transformers derives num_labels from id2label; config.json stores that, not num_labels.
+  if (const JsonValue *labels = Member(j, "id2label")) {
+    if (!labels->IsObject()) VOX_ERR << "config.json: id2label: expected an object";
+    c.num_labels = static_cast<int64_t>(labels->Members().size());
+  } else {
+    Get(j, "num_labels", &c.num_labels);
+  }
+  try {
+    c.Validate();
+  } catch (const Error &e) {
+    VOX_ERR << "config.json: " << e.reason();
+  }
+  return c;
+}
+
+SslHfHead SslHfHeadFromConfig(const JsonValue &j) {
+  const JsonValue *archs = j.IsObject() ? Member(j, "architectures") : nullptr;
+  if (!archs || archs->IsNull()) return SslHfHead::kNone;
+  if (!archs->IsArray()) VOX_ERR << "config.json: architectures: expected a list of names";
+  std::string model_type;
+  Get(j, "model_type", &model_type);
+  static const char *kFamilies[][2] = {{"WavLM", "wavlm"}, {"Hubert", "hubert"},
+                                       {"Wav2Vec2", "wav2vec2"}};
+  static const char *kSkipped[] = {"Model", "ForCTC", "ForPreTraining", "ForSequenceClassification",
+                                   "ForAudioFrameClassification", "ForMaskedLM"};
+  SslHfHead head = SslHfHead::kNone;
+  for (const JsonValue &a : archs->Items()) {
+    if (!a.IsString()) VOX_ERR << "config.json: architectures: " << a.ToString() << " is not a name";
+    const std::string &name = a.AsString();
+    bool known = false;
+    for (const auto &f : kFamilies) {
+      const std::string family = f[0];
+      if (name.compare(0, family.size(), family) != 0) continue;
+      const std::string rest = name.substr(family.size());
+      bool skipped = false;
+      for (const char *s : kSkipped) skipped = skipped || rest == s;
+      const bool xvector = rest == "ForXVector" && family != "Hubert";
+      if (!skipped && !xvector) continue;
+      if (model_type != f[1])
+        VOX_ERR << "config.json: architecture " << name << " with model_type '" << model_type
+                << "' (expected '" << f[1] << "')";
+      known = true;
+      if (xvector) head = SslHfHead::kXvector;
+    }
+    if (!known)
+      VOX_ERR << "config.json: architecture '" << name << "' is not supported: x-vector heads "
+              << "are imported for WavLMForXVector and Wav2Vec2ForXVector; the encoder alone "
+              << "for <F>Model, <F>ForCTC, <F>ForPreTraining, <F>ForSequenceClassification, "
+              << "<F>ForAudioFrameClassification and <F>ForMaskedLM (<F> = WavLM, Hubert, "
+              << "Wav2Vec2; --backbone-only imports the encoder of anything else)";
+  }
+  return head;
 }
 
 double SslForwardFlopsPerSecond(const SslConfig &config, double utterance_s) {

@@ -118,6 +118,42 @@ SslConfig SslConfigFromAnyJson(const JsonValue &json, const std::string &what,
 // A conf/ssl/*.conf file ("--embed-dim=1024" lines), or a JSON file (any of the above).
 SslConfig ReadSslConfigFile(const std::string &path);
 
+// The x-vector head that transformers puts on an SSL encoder (WavLMForXVector,
+// Wav2Vec2ForXVector; ssl-xvector.h has the arithmetic). Field names are transformers' config
+// keys, in its config.json and in ours alike; the defaults are transformers' defaults.
+struct SslXvectorConfig {
+  bool use_weighted_layer_sum = false;  // softmax-weighted sum of all hidden states, else the last
+  std::vector<int64_t> tdnn_dim = {512, 512, 512, 512, 1500};
+  std::vector<int64_t> tdnn_kernel = {5, 3, 3, 1, 1};
+  std::vector<int64_t> tdnn_dilation = {1, 2, 3, 1, 1};
+  int64_t xvector_output_dim = 512;  // the embedding
+  int64_t num_labels = 2;            // training classes (the AM-softmax weight's columns)
+
+  // Frames the TDNN stack removes: sum of dilation * (kernel - 1) (no padding).
+  int64_t FramesLost() const;
+  // Throws Error naming the field and its value.
+  void Validate() const;
+  std::string ToString() const;
+};
+
+// Our JSON form (transformers' key names); FromJson refuses unknown keys and keeps defaults.
+JsonValue SslXvectorConfigToJson(const SslXvectorConfig &config);
+SslXvectorConfig SslXvectorConfigFromJson(const JsonValue &json);
+// From a transformers config.json: num_labels is the size of id2label when present (what
+// transformers itself does), else "num_labels", else 2. Other keys are ignored.
+SslXvectorConfig SslXvectorConfigFromHf(const JsonValue &config);
+
+// What a transformers config.json's "architectures" list asks an importer for.
+enum class SslHfHead {
+  kNone,     // the encoder alone: <F>Model, or a head we skip (<F>ForCTC, <F>ForPreTraining,
+             // <F>ForSequenceClassification, <F>ForAudioFrameClassification, <F>ForMaskedLM)
+  kXvector,  // WavLMForXVector / Wav2Vec2ForXVector: the encoder and its x-vector head
+};
+// <F> is WavLM, Hubert or Wav2Vec2 and must agree with model_type; no "architectures" member
+// reads as kNone. Throws Error naming an architecture outside these (transformers has no
+// HubertForXVector) or a family that disagrees with model_type.
+SslHfHead SslHfHeadFromConfig(const JsonValue &config);
+
 // Multiply-adds x 2 of one forward pass per second of audio, for an utterance of
 // `utterance_s` seconds (attention grows with the length; the rest is linear in it): the conv
 // encoder, feature projection, positional conv, and per layer the q/k/v/out projections, the

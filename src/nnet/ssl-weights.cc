@@ -157,6 +157,20 @@ const char *kHeadPrefixes[] = {"quantizer.", "project_q.", "project_hid.", "fina
 // Prefixes a Hugging Face head model puts on the encoder's names.
 const char *kHfPrefixes[] = {"wavlm.", "hubert.", "wav2vec2."};
 
+// transformers' <F>ForXVector head: its names under head/ (ssl-xvector.h).
+const NameRule kHfXvectorHeadRules[] = {
+    {"layer_weights", "head/layer_weights"},
+    {"projector.weight", "head/projector/weight"},
+    {"projector.bias", "head/projector/bias"},
+    {"tdnn.#.kernel.weight", "head/tdnn/#/kernel/weight"},
+    {"tdnn.#.kernel.bias", "head/tdnn/#/kernel/bias"},
+    {"feature_extractor.weight", "head/feature_extractor/weight"},
+    {"feature_extractor.bias", "head/feature_extractor/bias"},
+    {"classifier.weight", "head/classifier/weight"},
+    {"classifier.bias", "head/classifier/bias"},
+    {"objective.weight", "head/objective/weight"},
+};
+
 bool StartsWith(const std::string &s, const char *p) { return s.compare(0, strlen(p), p) == 0; }
 
 // Matches name against pattern (one '#' = digits); on success *index is the digits.
@@ -239,8 +253,11 @@ struct Source {
 };
 
 // Assigns sources to model parameters; throws one Error listing every problem.
+// `optional` may be absent (the training-only mask embedding; left at zero). `describe`
+// names a missing parameter (default: its path).
 void Assign(const std::map<std::string, Source> &sources, const std::vector<std::string> &unknown,
-            const std::string &what, SslModel *model) {
+            const std::string &what, Module *model, const std::string &optional = "mask_emb",
+            std::string (*describe)(const std::string &) = nullptr) {
   std::vector<std::string> problems;
   if (!unknown.empty())
     problems.push_back("unknown tensors (not in this model's name table or not parameters "
@@ -256,7 +273,8 @@ void Assign(const std::map<std::string, Source> &sources, const std::vector<std:
                            s.first + " needs " + ShapeString(t.shape().ToVector()));
   }
   for (const auto &p : params)
-    if (!sources.count(p.first) && p.first != "mask_emb") missing.push_back(p.first);
+    if (!sources.count(p.first) && p.first != optional)
+      missing.push_back(describe ? describe(p.first) : p.first);
   if (!mismatched.empty())
     problems.push_back("shape mismatches (config and weights disagree): " + ListSome(mismatched, 4));
   if (!missing.empty()) problems.push_back("missing tensors for: " + ListSome(missing));
@@ -267,7 +285,7 @@ void Assign(const std::map<std::string, Source> &sources, const std::vector<std:
   }
   for (const auto &p : params) {
     auto it = sources.find(p.first);
-    if (it == sources.end()) continue;  // mask_emb: training only, left at zero
+    if (it == sources.end()) continue;  // the optional one: left at zero
     Tensor &t = const_cast<Var &>(p.second).MutableValue();
     std::copy(it->second.data, it->second.data + t.NumElements(), t.Data());
     for (int64_t i = 0; i < t.NumElements(); i++)
@@ -386,6 +404,47 @@ void LoadSslWeights(const Checkpoint &ckpt, SslWeightLayout layout, SslModel *mo
     }
   }
   Assign(sources, unknown, ckpt.path, model);
+}
+
+namespace {
+
+// "head/tdnn/1/kernel/bias (tdnn.1.kernel.bias)": the checkpoint name beside our path.
+std::string DescribeXvectorPath(const std::string &path) {
+  if (path.compare(0, 5, "head/") != 0) return path;
+  std::string name = path.substr(5);
+  std::replace(name.begin(), name.end(), '/', '.');
+  return path + " (" + name + ")";
+}
+
+}  // namespace
+
+void LoadSslXvectorWeights(const Checkpoint &ckpt, SslXvectorModel *model) {
+  const SslModelType type = model->ssl_config().model_type;
+  if (type != SslModelType::kWavLM && type != SslModelType::kWav2Vec2)
+    VOX_ERR << ckpt.path << ": transformers has no x-vector head for "
+            << SslModelTypeName(type) << " models";
+  const std::string prefix = std::string(SslModelTypeName(type)) + ".";
+  std::map<std::string, Source> sources;
+  std::vector<std::string> unknown;
+  const auto params = model->NamedParameters();
+  std::map<std::string, Var> by_path(params.begin(), params.end());
+  for (const CheckpointTensor &t : ckpt.tensors) {
+    std::vector<std::string> paths;
+    if (StartsWith(t.name, prefix.c_str())) {
+      for (const std::string &p : Apply(kHfRules, t.name.substr(prefix.size())))
+        paths.push_back("ssl/" + p);
+    } else {
+      paths = Apply(kHfXvectorHeadRules, t.name);
+    }
+    if (paths.size() != 1 || !by_path.count(paths[0])) {
+      unknown.push_back(t.name + (paths.size() == 1 ? " (-> " + paths[0] + ")" : ""));
+      continue;
+    }
+    if (!sources.emplace(paths[0], Source{t.name, t.shape, t.data.data()}).second)
+      VOX_ERR << ckpt.path << ": " << t.name << " and " << sources[paths[0]].name
+              << " both give " << paths[0];
+  }
+  Assign(sources, unknown, ckpt.path, model, "ssl/mask_emb", DescribeXvectorPath);
 }
 
 void WriteSslModelFile(const SslModel &model, const std::string &path) {

@@ -27,6 +27,7 @@
 #include "io/checkpoint.h"
 #include "nnet/ssl-config.h"
 #include "nnet/ssl-model.h"
+#include "nnet/ssl-xvector.h"
 
 namespace voxtools {
 
@@ -51,6 +52,15 @@ SslConfig SslConfigFromCheckpoint(const Checkpoint &ckpt, SslWeightLayout layout
 // names of the heads that were skipped.
 void LoadSslWeights(const Checkpoint &ckpt, SslWeightLayout layout, SslModel *model,
                     std::vector<std::string> *skipped = nullptr);
+
+// A transformers WavLMForXVector / Wav2Vec2ForXVector checkpoint (kHuggingFace layout) into
+// model: the encoder under "wavlm." / "wav2vec2." (whichever the model type is), the head
+// under transformers' names (layer_weights, projector, tdnn.<i>.kernel, feature_extractor,
+// classifier, objective). Throws one Error listing every unknown tensor (a head tensor this
+// config has no place for, e.g. layer_weights without use_weighted_layer_sum, or an encoder
+// key without the prefix), every shape mismatch and every missing parameter (head ones with
+// their checkpoint names). Only the mask embedding may be absent.
+void LoadSslXvectorWeights(const Checkpoint &ckpt, SslXvectorModel *model);
 
 // Writes model to path (SaveModel); the file appears only when complete.
 void WriteSslModelFile(const SslModel &model, const std::string &path);
