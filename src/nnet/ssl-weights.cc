@@ -371,9 +371,15 @@ void LoadSslWeights(const Checkpoint &ckpt, SslWeightLayout layout, SslModel *mo
   std::vector<std::string> unknown;
   const auto params = model->NamedParameters();
   std::map<std::string, Var> by_path(params.begin(), params.end());
+  // A transformers head model keeps its encoder under the prefix and every head tensor at
+  // the top (WavLMForXVector's feature_extractor.weight would otherwise pass for an encoder
+  // name): there, the unprefixed tensors are the head.
+  bool prefixed = false;
+  if (layout == SslWeightLayout::kHuggingFace)
+    for (const CheckpointTensor &t : ckpt.tensors) prefixed = prefixed || StripHfPrefix(t.name) != t.name;
   for (const CheckpointTensor &t : ckpt.tensors) {
     const std::string name = layout == SslWeightLayout::kHuggingFace ? StripHfPrefix(t.name) : t.name;
-    if (IsHead(name)) {
+    if (IsHead(name) || (prefixed && name == t.name)) {
       if (skipped) skipped->push_back(t.name);
       continue;
     }

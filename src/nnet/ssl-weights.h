@@ -14,7 +14,9 @@
 //                q, k, v are stacked in attention.attention.in_proj_weight).
 // Pre-training and task heads (quantizer, final_proj, label_embs_concat, project_q/hid,
 // lm_head, projector, classifier, aux, ...) are not part of the encoder: they are skipped and
-// listed. The training-only mask embedding may be absent (torchaudio does not keep it).
+// listed, as is every unprefixed tensor of a transformers checkpoint whose encoder is under a
+// prefix (a head model's). The training-only mask embedding may be absent (torchaudio does
+// not keep it).
 //
 // Model file: nnet/model-file.h's format, with SslConfigToJson as the config ("family": "ssl").
 #ifndef VOXTOOLS_NNET_SSL_WEIGHTS_H_
