@@ -11,10 +11,11 @@ build_pkgs=(g++ make pkg-config libopenblas-dev libhdf5-dev libsndfile1-dev
 # Test and demo tools: GoogleTest and Bats run the tests; python3-torch/torchaudio/numpy are
 # the reference oracle; python3-h5py and hdf5-tools prove our HDF5 files need no project code;
 # sox and espeak-ng synthesise the test and demo corpora; clang builds the fuzz targets;
-# librsvg2-bin's rsvg-convert renders plot-det/plot-confusion's SVG to PNG (--png).
+# librsvg2-bin's rsvg-convert renders plot-det/plot-confusion's SVG to PNG (--png); time's
+# /usr/bin/time -v gives tests/bench/ssl-memory.sh the peak RSS.
 test_pkgs=(googletest libgtest-dev bats python3-numpy python3-h5py hdf5-tools sox
            libsox-fmt-all espeak-ng clang libclang-rt-14-dev python3-torch python3-torchaudio
-           slurm-wlm munge librsvg2-bin)
+           slurm-wlm munge librsvg2-bin time)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--build-only" ] || pkgs+=("${test_pkgs[@]}")

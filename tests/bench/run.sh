@@ -118,5 +118,8 @@ echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS r
 # WavLM/HuBERT forward beside PyTorch (HuBERT Base vs torchaudio, WavLM Base+ ours): tests/bench/ssl.sh.
 "$ROOT/tests/bench/ssl.sh"
 
+# compute-ssl-feats peak RSS on 1/5/10 min recordings, whole vs windowed: tests/bench/ssl-memory.sh.
+"$ROOT/tests/bench/ssl-memory.sh"
+
 # ECAPA-C512 training samples/s and extraction RTF beside PyTorch: tests/bench/train.sh.
 "$ROOT/tests/bench/train.sh"
