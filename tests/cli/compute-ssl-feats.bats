@@ -3,6 +3,7 @@
 # official code's layer outputs (1e-4, the fixtures' tolerance: README.md there), for a
 # post-norm and a pre-norm/normalize model; layer selection, concatenation and mean; bad
 # input (wrong rate, too short, bad layer) gives a clear message and no partial output.
+# Batching, windows, layouts and layer weights: compute-ssl-feats-modes.bats.
 
 PY="${VOX_PYTHON:-/usr/bin/python3}"
 SSL="${VOX_FIXTURES:-/work/shared/fixtures}/ssl"
@@ -69,6 +70,10 @@ PY
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: compute-ssl-feats"* ]]
   [[ "$output" == *"--layers"* && "$output" == *"--num-threads"* && "$output" == *"--sample-rate"* ]]
+  for o in --batch-size --max-batch-secs --read-ahead --window-secs --window-shift --layers-layout \
+      --layer-weights --layer-weights-softmax --layer-weights-norm; do
+    [[ "$output" == *"$o"* ]] || { echo "no $o in --help"; return 1; }
+  done
 }
 
 @test "post-norm model: cnn, proj, every layer and final equal the official code" {
