@@ -66,6 +66,9 @@ std::shared_ptr<EmbeddingModel> LoadEmbeddingModel(const std::string &path) {
     LoadModel(path, &trained);
     return trained.shared_model();
   }
+  if (type != nullptr && type->IsString() && type->AsString() == "ssl-xvector")
+    VOX_ERR << path << " is an x-vector model on an SSL encoder, which takes the waveform, "
+            << "not features (extract-embeddings --input=wav runs it)";
   std::shared_ptr<EmbeddingModel> model(MakeEmbeddingModel(config));
   LoadModel(path, model.get());
   return model;

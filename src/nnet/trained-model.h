@@ -52,7 +52,8 @@ class TrainedModel : public Module {
 };
 
 // The embedding network of a model file: a TrainedModel's (its head is dropped) or a bare
-// embedding model's (config "type" ecapa-tdnn, resnet, ...). Throws Error naming the file.
+// embedding model's (config "type" ecapa-tdnn, resnet, ...). Throws Error naming the file
+// (also for an "ssl-xvector" model, which takes audio: ssl-xvector.h).
 std::shared_ptr<EmbeddingModel> LoadEmbeddingModel(const std::string &path);
 
 }  // namespace voxtools

@@ -105,3 +105,29 @@ setup() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"--group-utts=0"* ]]
 }
+
+@test "extract-embeddings: --input=wav computes the fbank the features table would hold" {
+  "${VOX_PYTHON:-/usr/bin/python3}" - <<'PY'
+import math, random, struct, wave
+random.seed(3)
+with open('wav.scp', 'w') as scp:
+    for u, f0 in (('a', 150.0), ('b', 210.0)):
+        n = 16000 if u == 'a' else 12345
+        x = [int(8000 * math.sin(2 * math.pi * f0 * t / 16000) + random.gauss(0, 300)) for t in range(n)]
+        with wave.open(u + '.wav', 'wb') as w:
+            w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+            w.writeframes(struct.pack('<%dh' % n, *x))
+        scp.write('%s %s.wav\n' % (u, u))
+PY
+  compute-fbank-feats --num-mel-bins=8 --dither=0 scp:wav.scp ark:fb.ark 2>/dev/null
+  extract-embeddings exp/final.h5 ark:fb.ark ark,t:from-feats.txt 2>/dev/null
+  run extract-embeddings --input=wav --fbank.num-mel-bins=8 --fbank.dither=0 exp/final.h5 \
+    scp:wav.scp ark,t:from-wav.txt
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Done 2, errors 0"* ]]
+  cmp from-feats.txt from-wav.txt
+  # --sample-rate is for waveform (SSL) models; fbank models resample to --fbank.sample-frequency.
+  run extract-embeddings --input=wav --sample-rate=16000 exp/final.h5 scp:wav.scp ark:x.ark
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--sample-rate applies to waveform models"* ]]
+}
