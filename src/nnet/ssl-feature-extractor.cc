@@ -69,11 +69,12 @@ void SslFeatureOptions::Validate() const {
   if (!(window_secs >= 0)) VOX_ERR << "--window-secs=" << window_secs << " must be >= 0";
   if (window_secs > 0) {
     if (!(window_shift > 0))
-      VOX_ERR << "--window-shift=" << window_shift << " must be > 0 with --window-secs="
-              << window_secs;
+      VOX_ERR << "--window-shift=" << window_shift
+              << " must be > 0 with --window-secs=" << window_secs;
     if (window_shift > window_secs)
-      VOX_ERR << "--window-shift=" << window_shift << " is longer than --window-secs="
-              << window_secs << " (frames between windows would be lost)";
+      VOX_ERR << "--window-shift=" << window_shift
+              << " is longer than --window-secs=" << window_secs
+              << " (frames between windows would be lost)";
   } else if (window_shift != 0) {
     VOX_ERR << "--window-shift=" << window_shift << " needs --window-secs";
   }
@@ -143,9 +144,8 @@ std::vector<SslChunk> SslWindowPlan(const SslConfig &config, int64_t utt, int64_
   std::vector<SslChunk> chunks;
   int64_t begin = 0;  // utterance frame
   for (size_t k = 0; k < starts.size(); k++) {
-    const int64_t end = k + 1 < starts.size()
-                            ? (starts[k] + starts[k + 1] + window_frames - 1) / 2 + 1
-                            : t;
+    const int64_t end =
+        k + 1 < starts.size() ? (starts[k] + starts[k + 1] + window_frames - 1) / 2 + 1 : t;
     SslChunk c;
     c.utt = utt;
     c.start = starts[k] * stride;
@@ -249,8 +249,8 @@ SslFeatureExtractor::SslFeatureExtractor(const SslModel &model, const SslFeature
       int64_t n = -1;
       ConvertToInt64(name, &n);
       if (n < 0 || n > c.num_layers)
-        VOX_ERR << "--layer(s): " << name << " is not a layer of this model (0.."
-                << c.num_layers << ")";
+        VOX_ERR << "--layer(s): " << name << " is not a layer of this model (0.." << c.num_layers
+                << ")";
       it.index = static_cast<int64_t>(request_.layers.size());  // into SslOutputs::layers
       request_.layers.push_back(n);
       item_names.push_back("L" + std::to_string(n));
@@ -309,8 +309,8 @@ SslFeatureExtractor::SslFeatureExtractor(const SslModel &model, const SslFeature
     window_frames_ = std::llround(opts.window_secs / frame_s);
     shift_frames_ = std::llround(opts.window_shift / frame_s);
     if (window_frames_ < 1)
-      VOX_ERR << "--window-secs=" << opts.window_secs << " is shorter than one frame ("
-              << frame_s << " s)";
+      VOX_ERR << "--window-secs=" << opts.window_secs << " is shorter than one frame (" << frame_s
+              << " s)";
     if (shift_frames_ < 1)
       VOX_ERR << "--window-shift=" << opts.window_shift << " is shorter than one frame hop ("
               << frame_s << " s)";
@@ -334,8 +334,10 @@ void SslFeatureExtractor::AssembleFrame(const SslOutputs &out, int64_t b, int64_
   int64_t col = 0;  // kConcat: where item i's columns start
   for (size_t i = 0; i < items_.size(); i++) {
     const Item &it = items_[i];
-    const Var &v = it.kind == Kind::kCnn ? out.cnn : it.kind == Kind::kProj ? out.proj
-                 : it.kind == Kind::kFinal ? out.final : out.layers[it.index];
+    const Var &v = it.kind == Kind::kCnn     ? out.cnn
+                   : it.kind == Kind::kProj  ? out.proj
+                   : it.kind == Kind::kFinal ? out.final
+                                             : out.layers[it.index];
     const int64_t d = it.dim;
     const float *src = v.value().Data() + (b * v.Dim(1) + f) * d;
     switch (combine_) {

@@ -3,7 +3,11 @@
 // windows (every frame exactly once, from the window in which it is farthest from an edge,
 // starts on the conv grid, the last window ending at the last frame), batches (every chunk
 // once, within the count and padded-samples caps, longest first), and --layer-weights
-// parsing. The numbers the features hold are checked by tests/cli/compute-ssl-feats*.bats.
+// parsing; and, on the large_tiny fixture model (waveform normalisation on), that the
+// one-utterance Compute, batches, windows longer than the utterance and the keys layout agree.
+// The numbers the features hold are checked further by tests/cli/compute-ssl-feats*.bats.
+#include "nnet/ssl-feature-extractor.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +16,9 @@
 #include <string>
 
 #include "base/log.h"
-#include "nnet/ssl-feature-extractor.h"
+#include "io/checkpoint.h"
+#include "nnet/ssl-weights.h"
+#include "ssl-test-util.h"
 
 namespace voxtools {
 namespace {
@@ -78,7 +84,7 @@ TEST(SslWindowPlanTest, ShiftEqualToWindowTilesWithoutOverlap) {
   const SslConfig c;
   const int64_t t = 23, n = (t - 1) * 320 + 400;
   const std::vector<SslChunk> plan = SslWindowPlan(c, 0, n, 5, 5);
-  ASSERT_EQ(plan.size(), 5u);  // starts 0, 5, 10, 15, then 18 (moved back to end at 23)
+  ASSERT_EQ(plan.size(), 5u);    // starts 0, 5, 10, 15, then 18 (moved back to end at 23)
   for (int k = 0; k < 3; k++) {  // plain tiling: each keeps all of its 5 frames
     EXPECT_EQ(plan[k].start, 5 * k * 320);
     EXPECT_EQ(plan[k].keep_begin, 0);
@@ -154,9 +160,64 @@ TEST(SslLayerWeightsTest, CommaListOrFile) {
     FAIL() << "no error";
   } catch (const Error &e) {
     EXPECT_NE(e.reason().find("not a comma list of numbers, and not a readable file"),
-              std::string::npos) << e.reason();
+              std::string::npos)
+        << e.reason();
   }
   EXPECT_THROW(ReadSslLayerWeights("1,nan"), Error);
+}
+
+TEST(SslFeatureExtractorTest, BatchesWindowsAndLayoutsAgreeWithOneUtteranceAtATime) {
+  const std::string root = test::SslFixtureDir();
+  if (root.empty()) GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
+  Checkpoint ckpt = ReadCheckpoint(root + "/large_tiny/checkpoint.pt");
+  const SslWeightLayout wl = DetectSslWeightLayout(ckpt);
+  SslModel model(SslConfigFromCheckpoint(ckpt, wl));
+  LoadSslWeights(ckpt, wl, &model);
+  model.Eval();
+  ASSERT_TRUE(model.config().normalize);
+  const test::Npy wav = test::ReadNpy(root + "/inputs/wav_3p7s.npy");
+  std::vector<std::vector<float>> waves;
+  for (int64_t n : {59200, 16000, 11111, 30000})  // different lengths, different contents
+    waves.emplace_back(wav.data.end() - n, wav.data.end());
+
+  SslFeatureOptions concat_opts;
+  concat_opts.layers = "1,final,3";
+  const SslFeatureExtractor concat(model, concat_opts);
+  SslFeatureOptions keys_opts = concat_opts;
+  keys_opts.layers_layout = "keys";
+  keys_opts.window_secs = 10;  // longer than every utterance: whole mode
+  keys_opts.window_shift = 5;
+  const SslFeatureExtractor keys(model, keys_opts);
+  ASSERT_EQ(keys.NumOutputs(), 3);
+  EXPECT_EQ(keys.OutputNames(), (std::vector<std::string>{"L1", "final", "L3"}));
+
+  SslBatchOptions batch;
+  batch.batch_size = 3;
+  std::vector<std::vector<Matrix<float>>> batched, separate;
+  std::vector<std::string> errors;
+  concat.Compute(waves, batch, &batched, &errors);
+  for (const std::string &e : errors) EXPECT_EQ(e, "");
+  keys.Compute(waves, SslBatchOptions(), &separate, &errors);
+  for (size_t u = 0; u < waves.size(); u++) {
+    Matrix<float> one;
+    concat.Compute(waves[u].data(), static_cast<int64_t>(waves[u].size()), &one);
+    const int64_t t = model.config().NumFrames(static_cast<int64_t>(waves[u].size()));
+    ASSERT_EQ(one.NumRows(), t);
+    ASSERT_EQ(one.NumCols(), 3 * 48);
+    ASSERT_EQ(batched[u][0].NumRows(), t);
+    double batch_diff = 0, big = 0;
+    for (int64_t f = 0; f < t; f++) {
+      for (int64_t j = 0; j < 3 * 48; j++) {
+        big = std::max(big, std::abs(static_cast<double>(one(f, j))));
+        batch_diff =
+            std::max(batch_diff, std::abs(static_cast<double>(one(f, j) - batched[u][0](f, j))));
+        // The keys layout with a window longer than the utterance: the same numbers exactly.
+        EXPECT_EQ(separate[u][j / 48](f, j % 48), one(f, j));
+      }
+    }
+    EXPECT_GT(big, 0.1);
+    EXPECT_LE(batch_diff, 1e-5) << "utterance " << u;
+  }
 }
 
 }  // namespace
