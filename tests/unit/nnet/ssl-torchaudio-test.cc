@@ -4,7 +4,9 @@
 // random weights, generated at test time by tests/reference/ssl-torchaudio.py; the weights are
 // imported from torchaudio's state dict names. Every output (cnn, proj, layers 0..L, final) on
 // 1 s and 3.7 s of audio within 1e-4 + 1e-4 |ref| (the WavLM fixtures' tolerance; the relative
-// term because random Base-size weights give a few activations near 10).
+// term because random Base-size weights give a few activations near 10); and on 20 s (999
+// frames) for hubert_base/wav2vec2_base at full width with 2 layers instead of 12 (the whole
+// models cost over a minute of test time at 20 s with OpenBLAS's generic kernels).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/checkpoint.h"
 #include "nnet/ssl-model.h"
@@ -51,14 +54,19 @@ std::string Reference(std::string *why) {
   return dir;
 }
 
-class SslTorchaudioTest : public ::testing::TestWithParam<std::string> {};
+struct TorchaudioCase {
+  std::string model;
+  std::vector<std::string> inputs;  // s1p0, s3p7 or s20p0 (see ssl-torchaudio.py)
+};
+
+class SslTorchaudioTest : public ::testing::TestWithParam<TorchaudioCase> {};
 
 TEST_P(SslTorchaudioTest, EveryOutputMatchesTorchaudio) {
   std::string why;
   const std::string ref = Reference(&why);
   if (why.rfind("FAILED", 0) == 0) FAIL() << why;
   if (ref.empty()) GTEST_SKIP() << why;
-  const std::string dir = ref + "/" + GetParam();
+  const std::string dir = ref + "/" + GetParam().model;
   const Checkpoint ckpt = ReadCheckpoint(dir + "/state_dict.pt");
   std::remove((dir + "/state_dict.pt").c_str());  // 360 MB each for the Base models
   ASSERT_EQ(DetectSslWeightLayout(ckpt), SslWeightLayout::kTorchaudio);
@@ -67,8 +75,8 @@ TEST_P(SslTorchaudioTest, EveryOutputMatchesTorchaudio) {
   model.Eval();
   const int64_t num_layers = model.config().num_layers;
   NoGradGuard no_grad;
-  for (const std::string which : {"s1p0", "s3p7"}) {
-    SCOPED_TRACE(GetParam() + "/" + which);
+  for (const std::string &which : GetParam().inputs) {
+    SCOPED_TRACE(GetParam().model + "/" + which);
     const std::string cd = dir + "/" + which;
     SslOutputRequest req;
     req.cnn = req.proj = req.final = true;
@@ -98,8 +106,15 @@ TEST_P(SslTorchaudioTest, EveryOutputMatchesTorchaudio) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, SslTorchaudioTest,
-                         ::testing::Values("hubert_base", "wav2vec2_base", "tiny_prenorm"));
+const std::vector<std::string> kShort = {"s1p0", "s3p7"}, kLong = {"s20p0"};
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, SslTorchaudioTest,
+    ::testing::Values(TorchaudioCase{"hubert_base", kShort}, TorchaudioCase{"wav2vec2_base", kShort},
+                      TorchaudioCase{"tiny_prenorm", kShort},
+                      TorchaudioCase{"hubert_base_2l", kLong},
+                      TorchaudioCase{"wav2vec2_base_2l", kLong}),
+    [](const ::testing::TestParamInfo<TorchaudioCase> &info) { return info.param.model; });
 
 }  // namespace
 }  // namespace voxtools
