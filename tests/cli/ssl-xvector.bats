@@ -204,3 +204,12 @@ PY
   [ "$status" -eq 0 ]
   [ "$(tr -d '[]' < $OUT/e.txt | wc -w)" -eq 17 ]
 }
+
+@test "ssl-xvector: --help of both tools teaches the x-vector use" {
+  run nnet-import-ssl --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"WavLMForXVector"* && "$output" == *"--backbone-only"* ]]
+  run extract-embeddings --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"WavLMForXVector"* && "$output" == *"--sample-rate"* ]]
+}
