@@ -107,13 +107,15 @@ Batch MakeBatch(const SslConfig &config, const std::vector<int64_t> &lengths, in
     for (int64_t i = 0; i < n; i++)
       row[i] = i < lengths[r] ? 0.1f * rng.Normal() : 0.5f + 2.0f * rng.Uniform() - 1.0f;
   }
-  if (config.normalize) NormalizeWaveform(&batch.wave, lengths);
-  // Each row was normalised over its own samples only, so its valid part is the utterance.
+  // Each utterance alone, normalised on its own when the model says so; the batch normalises
+  // each row over its own samples, which must give the same values.
   for (int64_t r = 0; r < b; r++) {
     Tensor u({1, lengths[r]});
     std::copy(batch.wave.Data() + r * n, batch.wave.Data() + r * n + lengths[r], u.Data());
+    if (config.normalize) NormalizeWaveform(u.Data(), lengths[r]);
     batch.utts.push_back(u);
   }
+  if (config.normalize) NormalizeWaveform(&batch.wave, lengths);
   return batch;
 }
 
