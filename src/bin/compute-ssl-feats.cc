@@ -139,7 +139,9 @@ int Run(int argc, char *argv[]) {
   } else {
     writer.Open(feats_wspecifier);
   }
-  ProgressReporter progress("utterances", reader.NumItems());
+  // With windows, progress counts them (a long recording is many windows, one utterance).
+  const bool windowed = extractor.WindowFrames() > 0;
+  ProgressReporter progress(windowed ? "windows" : "utterances", windowed ? 0 : reader.NumItems());
   int64_t num_done = 0, num_errors = 0;
   double total_s = 0;
   std::string key, error;
@@ -181,7 +183,9 @@ int Run(int argc, char *argv[]) {
     }
     std::vector<std::vector<Matrix<float>>> feats;
     std::vector<std::string> compute_errors;
-    extractor.Compute(todo, batch_opts, &feats, &compute_errors);
+    extractor.Compute(todo, batch_opts, &feats, &compute_errors, [&](int64_t n) {
+      if (windowed) progress.Tick(n);
+    });
     todo.clear();
     std::vector<std::vector<Matrix<float>>> group_feats(keys.size());
     for (size_t j = 0; j < index.size(); j++) {
@@ -190,7 +194,7 @@ int Run(int argc, char *argv[]) {
       group_feats[index[j]] = std::move(feats[j]);
     }
     for (size_t i = 0; i < keys.size(); i++) {
-      progress.Tick();
+      if (!windowed) progress.Tick();
       if (!reasons[i].empty()) {
         VOX_WARN << reasons[i];
         num_errors++;

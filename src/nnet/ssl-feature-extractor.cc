@@ -406,7 +406,8 @@ void SslFeatureExtractor::RunBatch(const std::vector<const float *> &waves,
 void SslFeatureExtractor::Compute(const std::vector<std::vector<float>> &waves,
                                   const SslBatchOptions &batch,
                                   std::vector<std::vector<Matrix<float>>> *feats,
-                                  std::vector<std::string> *errors) const {
+                                  std::vector<std::string> *errors,
+                                  const std::function<void(int64_t)> &on_chunks) const {
   batch.Validate();
   const SslConfig &c = model_.config();
   const size_t num = waves.size();
@@ -459,6 +460,7 @@ void SslFeatureExtractor::Compute(const std::vector<std::vector<float>> &waves,
         }
       }
     }
+    if (on_chunks) on_chunks(static_cast<int64_t>(group.size()));
   }
   for (size_t u = 0; u < num; u++)
     if (!(*errors)[u].empty()) (*feats)[u].clear();

@@ -5,6 +5,7 @@
 #ifndef VOXTOOLS_NNET_SSL_FEATURE_EXTRACTOR_H_
 #define VOXTOOLS_NNET_SSL_FEATURE_EXTRACTOR_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -110,10 +111,11 @@ class SslFeatureExtractor {
   // model says so, cuts windows (SslWindowPlan), runs them in batches (SslBatchPlan), and
   // assembles (*feats)[u]: NumOutputs() matrices of (T_u, Dim()). A failed forward is retried
   // one chunk at a time; an utterance whose chunk still fails gets the reason in (*errors)[u]
-  // (empty on success) and no features.
+  // (empty on success) and no features. on_chunks, if given, is called after each batch with
+  // the number of chunks (utterances or windows) it held: progress on long recordings.
   void Compute(const std::vector<std::vector<float>> &waves, const SslBatchOptions &batch,
-               std::vector<std::vector<Matrix<float>>> *feats,
-               std::vector<std::string> *errors) const;
+               std::vector<std::vector<Matrix<float>>> *feats, std::vector<std::string> *errors,
+               const std::function<void(int64_t)> &on_chunks = nullptr) const;
   // One utterance, one output (NumOutputs() == 1), no batching: (T, Dim()). Throws Error.
   void Compute(const float *samples, int64_t n, Matrix<float> *feats) const;
 
