@@ -330,23 +330,20 @@ class WavLM:
         q = qkv[0].reshape(B * H, T, D)
         k = qkv[1].reshape(B * H, T, D)
         v = qkv[2].reshape(B * H, T, D)
-        bias = None
+        # Scores, then the (gated) bias and the key mask added in place: cheaper than building
+        # a (B, H, T, T) bias tensor for baddbmm.
+        scores = torch.bmm(q, k.transpose(1, 2))
+        s4 = scores.view(B, H, T, T)
         if P is not None:
             if lay['gate'] is not None:
                 gw, gb, c = lay['gate']
                 s = torch.sigmoid(F.linear(x.view(B, T, H, D), gw, gb))  # (B, T, H, 2)
                 g = s[..., 0] * (s[..., 1] * c.transpose(1, 2) - 1.0) + 2.0  # (B, T, H)
-                bias = g.transpose(1, 2).contiguous().unsqueeze(-1) * P  # (B, H, T, T)
+                s4.addcmul_(g.transpose(1, 2).unsqueeze(-1), P)  # gate scales whole bias rows
             else:
-                bias = P.expand(B, H, T, T).contiguous()
+                s4.add_(P)
         if key_mask is not None:
-            m = key_mask.view(B, 1, 1, T)
-            bias = torch.zeros(B, H, T, T).masked_fill_(m, float('-inf')) if bias is None \
-                else bias.masked_fill_(m, float('-inf'))
-        if bias is not None:
-            scores = torch.baddbmm(bias.reshape(B * H, T, T), q, k.transpose(1, 2))
-        else:
-            scores = torch.bmm(q, k.transpose(1, 2))
+            s4.masked_fill_(key_mask.view(B, 1, 1, T), float('-inf'))
         o = torch.bmm(torch.softmax(scores, dim=-1), v)  # (B*H, T, D)
         o = o.view(B, H, T, D).transpose(1, 2).reshape(B, T, E)
         return F.linear(o, *lay['out'])
