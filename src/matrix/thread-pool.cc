@@ -178,4 +178,23 @@ void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int
   });
 }
 
+void ParallelForSerialBlas(int64_t n, int64_t grain,
+                           const std::function<void(int64_t, int64_t)> &fn) {
+  const int threads = GetNumThreads();
+  if (threads <= 1 || ThreadPool::t_inside || n <= grain) {
+    ParallelFor(n, grain, fn);
+    return;
+  }
+  // Restores OpenBLAS's threads on the way out, exceptions included.
+  struct SerialBlas {
+    explicit SerialBlas(int restore) : restore_(restore) {
+      g_blas_set = true;
+      openblas_set_num_threads(1);
+    }
+    ~SerialBlas() { openblas_set_num_threads(restore_); }
+    int restore_;
+  } serial(threads);
+  ParallelFor(n, grain, fn);
+}
+
 }  // namespace voxtools

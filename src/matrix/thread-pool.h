@@ -49,6 +49,14 @@ int GetNumThreads();
 // runs serially on the calling thread. The first exception thrown by fn is rethrown here.
 void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn);
 
+// ParallelFor for loops whose bodies call small GEMMs (attention: one per head and block of
+// queries). OpenBLAS is held to one thread while the loop runs, so each of our threads runs
+// its GEMMs inline: splitting the loop scales on few cores, where OpenBLAS splitting each
+// small GEMM would spend more time waking and joining its threads than multiplying.
+// Not reentrant with other GEMM callers: only the thread that owns the engine calls it.
+void ParallelForSerialBlas(int64_t n, int64_t grain,
+                           const std::function<void(int64_t, int64_t)> &fn);
+
 // The kernel set OpenBLAS chose for this CPU ("SkylakeX", "Haswell", ...).
 std::string BlasCoreName();
 

@@ -83,9 +83,15 @@ class AttentionNode : public Node {
     Tensor gbias;
     const bool want_bias = g.has_bias && NeedsGrad(3);
     if (want_bias) gbias = Tensor(inputs_[3].shape());
-    std::vector<float> p(kBlock * g.tk), dp(kBlock * g.tk), rowdot(kBlock);
-    for (int64_t bi = 0; bi < g.b; bi++)
-      for (int64_t hi = 0; hi < g.h; hi++) {
+    // Heads in parallel: each (batch, head) accumulates into its own columns of dK and dV.
+    // A bias broadcast over batch or heads gathers gradient from several of them, so it
+    // runs serially.
+    const bool shared_bias =
+        want_bias && ((g.bias_b == 0 && g.b > 1) || (g.bias_h == 0 && g.h > 1));
+    auto heads = [&](int64_t i0, int64_t i1) {
+      std::vector<float> p(kBlock * g.tk), dp(kBlock * g.tk);
+      for (int64_t item = i0; item < i1; item++) {
+        const int64_t bi = item / g.h, hi = item % g.h;
         const float *kh = k + g.sk.At(bi, hi, 0), *vh = v + g.sv.At(bi, hi, 0);
         for (int64_t q0 = 0; q0 < g.tq; q0 += kBlock) {
           const int64_t nb = std::min(kBlock, g.tq - q0);
@@ -119,6 +125,11 @@ class AttentionNode : public Node {
                 1.0f, gk.Data() + g.sk.At(bi, hi, 0), g.sk.row);
         }
       }
+    };
+    if (shared_bias)
+      heads(0, g.b * g.h);
+    else
+      ParallelForSerialBlas(g.b * g.h, 1, heads);
     if (NeedsGrad(0)) inputs_[0].AccumulateGrad(gq);
     if (NeedsGrad(1)) inputs_[1].AccumulateGrad(gk);
     if (NeedsGrad(2)) inputs_[2].AccumulateGrad(gv);
@@ -160,16 +171,20 @@ Var AttentionImpl(AttnGeom g, const Var &q, const Var &k, const Var &v, const Va
   const float *pq = q.value().Data(), *pk = k.value().Data(), *pv = v.value().Data();
   const float *pb = g.has_bias ? bias.value().Data() : nullptr;
   const float *pm = g.has_mask ? key_padding_mask.Data() : nullptr;
-  std::vector<float> s(kBlock * g.tk);
-  for (int64_t bi = 0; bi < g.b; bi++)
-    for (int64_t hi = 0; hi < g.h; hi++)
-      for (int64_t q0 = 0; q0 < g.tq; q0 += kBlock) {
-        const int64_t nb = std::min(kBlock, g.tq - q0);
-        BlockProbs(g, bi, hi, q0, nb, pq, pk, pb, pm, s.data());
-        Sgemm(Trans::kNo, Trans::kNo, nb, g.dv, g.tk, 1.0f, s.data(), g.tk,
-              pv + g.sv.At(bi, hi, 0), g.sv.row, 0.0f, out.Data() + g.so.At(bi, hi, q0),
-              g.so.row);
-      }
+  // Items (batch, head, block of queries) are independent: split across our threads, each
+  // running its two small GEMMs on one BLAS thread with its own score buffer.
+  const int64_t blocks = (g.tq + kBlock - 1) / kBlock;
+  ParallelForSerialBlas(g.b * g.h * blocks, 1, [&](int64_t i0, int64_t i1) {
+    std::vector<float> s(kBlock * g.tk);
+      for (int64_t item = i0; item < i1; item++) {
+      const int64_t bi = item / (g.h * blocks), hi = item / blocks % g.h;
+      const int64_t q0 = item % blocks * kBlock, nb = std::min(kBlock, g.tq - q0);
+      BlockProbs(g, bi, hi, q0, nb, pq, pk, pb, pm, s.data());
+      Sgemm(Trans::kNo, Trans::kNo, nb, g.dv, g.tk, 1.0f, s.data(), g.tk,
+            pv + g.sv.At(bi, hi, 0), g.sv.row, 0.0f, out.Data() + g.so.At(bi, hi, q0),
+            g.so.row);
+    }
+  });
   if (!ShouldRecord({&q, &k, &v, &bias})) return Var(out);
   return Record(out, std::make_shared<AttentionNode>(g, q, k, v, bias, key_padding_mask, out));
 }
