@@ -2,9 +2,11 @@
 // MatMul and Affine: forward and backward. Backward of y = a b:  da = dy b^T,  db = a^T dy.
 #include "nnet/ops/matmul.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "matrix/gemm.h"
+#include "nnet/ops/kernels.h"
 
 namespace voxtools {
 namespace {
@@ -91,10 +93,14 @@ class AffineNode : public Node {
     }
     if (inputs_[2].Defined() && NeedsGrad(2)) {
       // Column sums in double: a long batch of float adds would drift from PyTorch.
+      // Column ranges in parallel; each column's sum runs over the rows in order as before.
       std::vector<double> acc(out, 0.0);
       const float *g = gy.Data();
-      for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < out; j++) acc[j] += g[r * out + j];
+      ParallelFor(out, std::max<int64_t>(16, kernels::kGrain / std::max<int64_t>(rows, 1)),
+                  [&](int64_t j0, int64_t j1) {
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t j = j0; j < j1; j++) acc[j] += g[r * out + j];
+      });
       Tensor gb = Tensor::Empty({out});
       for (int64_t j = 0; j < out; j++) gb.Data()[j] = static_cast<float>(acc[j]);
       inputs_[2].AccumulateGrad(gb);
@@ -125,8 +131,9 @@ Var Affine(const Var &x, const Var &weight, const Var &bias) {
     // Bias rows first, then the GEMM adds onto them (beta = 1): one pass over y.
     const float *b = bias.value().Data();
     float *d = y.Data();
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t j = 0; j < out; j++) d[r * out + j] = b[j];
+    ParallelFor(rows, std::max<int64_t>(1, kernels::kGrain / out), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) std::copy_n(b, out, d + r * out);
+    });
     beta = 1.0f;
   }
   Sgemm(Trans::kNo, Trans::kYes, rows, out, in, 1.0f, xv.Data(), in, w.Data(), in, beta,
