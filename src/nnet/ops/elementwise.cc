@@ -193,12 +193,16 @@ Var LeakyRelu(const Var &x, float slope) {
                [slope](float v, float, float g) { return v > 0 ? g : slope * g; });
 }
 Var Gelu(const Var &x) {
-  constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143268f;
+  constexpr float kInvSqrt2Pi = 0.39894228040143268f;
   return Unary("Gelu", x, false,
-               [](float v) { return 0.5f * v * (1.0f + FastErf(v * kInvSqrt2)); },
+               [](float v) {
+                 float gauss;
+                 return v * GeluCdf(v, &gauss);
+               },
                [](float v, float, float g) {
-                 float cdf = 0.5f * (1.0f + FastErf(v * kInvSqrt2));
-                 return g * (cdf + v * kInvSqrt2Pi * FastExp(-0.5f * v * v));
+                 float gauss;
+                 const float cdf = GeluCdf(v, &gauss);
+                 return g * (cdf + v * kInvSqrt2Pi * gauss);
                });
 }
 Var Sigmoid(const Var &x) {

@@ -10,7 +10,7 @@
 namespace voxtools {
 namespace {
 
-constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.39894228040143268f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 
 // Backward: dh = dy GELU'(h), then Affine's backward through a Node recorded on h.
 class GeluOnNode : public Node {
@@ -21,8 +21,9 @@ class GeluOnNode : public Node {
     const Tensor &h = inputs_[0].value();
     Tensor gh = Tensor::Empty(h.shape());
     kernels::Map2(h.Data(), gy.Data(), gh.Data(), h.NumElements(), [](float v, float g) {
-      const float cdf = 0.5f * (1.0f + FastErf(v * kInvSqrt2));
-      return g * (cdf + v * kInvSqrt2Pi * FastExp(-0.5f * v * v));
+      float gauss;
+      const float cdf = GeluCdf(v, &gauss);
+      return g * (cdf + v * kInvSqrt2Pi * gauss);
     });
     inputs_[0].AccumulateGrad(gh);
   }
@@ -31,7 +32,10 @@ class GeluOnNode : public Node {
 }  // namespace
 
 Var AffineGelu(const Var &x, const Var &weight, const Var &bias) {
-  auto gelu = [](float v) { return 0.5f * v * (1.0f + FastErf(v * kInvSqrt2)); };
+  auto gelu = [](float v) {
+    float gauss;
+    return v * GeluCdf(v, &gauss);
+  };
   if (!ShouldRecord({&x, &weight, &bias})) {
     Var h = Affine(x, weight, bias);
     Tensor y = h.value();  // sole owner: overwrite in place
