@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "matrix/thread-pool.h"
 #include "nnet/ops/attention.h"
 #include "nnet/ops/elementwise.h"
 #include "nnet/ops/fused.h"
@@ -54,15 +55,18 @@ Var SslRelativeBias::Rows(int64_t begin, int64_t n) const {
       for (int64_t k = 0; k < h; k++) by_head[k * nb + b] = tab[b * h + k];
     Tensor p = Tensor::Empty({1, h, n, t});
     float *out = p.Data();
-    for (int64_t k = 0; k < h; k++) {
-      const float *row_tab = by_head.data() + k * nb;
-      for (int64_t i = 0; i < n; i++) {
+    // Rows of all heads in parallel (every layer gathers this H n T block).
+    ParallelFor(h * n, std::max<int64_t>(1, 32768 / std::max<int64_t>(t, 1)),
+                [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; r++) {
+        const int64_t k = r / n, i = r % n;
+        const float *row_tab = by_head.data() + k * nb;
         // Key j has r = j - (begin + i), i.e. buckets_[j + t - 1 - begin - i].
         const int64_t *bk = buckets_.data() + (t - 1 - begin - i);
         float *o = out + (k * n + i) * t;
         for (int64_t j = 0; j < t; j++) o[j] = row_tab[bk[j]];
       }
-    }
+    });
     return Var(p);
   }
   std::vector<int64_t> index(n * t);
