@@ -8,15 +8,19 @@
 # audio, activations, output). Output goes to ark:/dev/null (layer "final", 768 dims).
 # Nothing here is asserted; results go into tests/bench/README.md by hand.
 #
-# Environment: BENCH_THREADS (2), BENCH_SSL_MINUTES ("1 5 10"), BENCH_SSL_WINDOW
-# ("--window-secs=30 --window-shift=20"), BENCH_OPENBLAS_CORETYPE (e.g. SkylakeX where
-# OpenBLAS misdetects the CPU, as ssl.sh), VOX_PYTHON.
+# Whole mode's attention is quadratic in length: on 2 cores 10 min whole takes tens of minutes
+# (windowed: a few). BENCH_SSL_MODES="window" skips whole mode.
+#
+# Environment: BENCH_THREADS (2), BENCH_SSL_MINUTES ("1 5 10"), BENCH_SSL_MODES ("whole
+# window"), BENCH_SSL_WINDOW ("--window-secs=30 --window-shift=20"), BENCH_OPENBLAS_CORETYPE
+# (e.g. SkylakeX where OpenBLAS misdetects the CPU, as ssl.sh), VOX_PYTHON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/bin:$PATH"
 PY=${VOX_PYTHON:-/usr/bin/python3}
 THREADS=${BENCH_THREADS:-2}
 MINUTES=${BENCH_SSL_MINUTES:-1 5 10}
+MODES=${BENCH_SSL_MODES:-whole window}
 WINDOW=${BENCH_SSL_WINDOW:---window-secs=30 --window-shift=20}
 unset OPENBLAS_CORETYPE
 if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$BENCH_OPENBLAS_CORETYPE; fi
@@ -65,7 +69,7 @@ echo "compute-ssl-feats peak RSS, WavLM Base+ (random weights), $THREADS threads
 printf '%-8s %-40s %12s %10s %8s\n' audio mode "peak RSS MB" "wall s" RTF
 for m in $MINUTES; do
   echo "u $tmp/${m}min.wav" > "$tmp/wav.scp"
-  for mode in whole window; do
+  for mode in $MODES; do
     opts=""
     [ $mode = window ] && opts=$WINDOW
     # shellcheck disable=SC2086
