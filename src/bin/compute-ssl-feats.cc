@@ -28,7 +28,8 @@ const char *kUsage =
     "input after the positional conv, N = output of transformer layer N (no final LayerNorm);\n"
     "also cnn, proj and final (full pass, with the final LayerNorm of pre-norm models).\n"
     "\n"
-    "Several layers (--layers=4,8,12 or all) are written\n"
+    "Several layers (--layers=4,8,12, all = 0..L, or s3prl = 0..L-1,final: s3prl's hidden\n"
+    "states, in the order of its learned layer weights) are written\n"
     "  side by side in one matrix (frames x L*dim, in the order given; --layers-layout=concat),\n"
     "  as separate matrices under <utt>-L4, <utt>-L8, ... (<utt>-cnn, -proj, -final; =keys),\n"
     "  as one L x frames x dim dataset per utterance with attribute 'layers' (=stack, h5: only),\n"
@@ -51,7 +52,7 @@ const char *kUsage =
     "Usage: compute-ssl-feats [options] <model.h5> <wav-rspecifier> <feats-wspecifier>\n"
     "e.g.: compute-ssl-feats --layer=6 exp/wavlm-base-plus.h5 scp:data/train/wav.scp ark,scp:f.ark,f.scp\n"
     "      compute-ssl-feats --layers=all --num-threads=4 wavlm.h5 scp:wav.scp h5:feats.h5\n"
-    "      compute-ssl-feats --layers=all --layer-weights=exp/s3prl-weights.txt wavlm.h5 scp:wav.scp ark:f.ark\n"
+    "      compute-ssl-feats --layers=s3prl --layer-weights=exp/s3prl-weights.txt wavlm.h5 scp:wav.scp ark:f.ark\n"
     "      compute-ssl-feats --batch-size=8 --window-secs=30 --window-shift=20 wavlm.h5 scp:wav.scp h5:f.h5\n"
     "See also: nnet-import-ssl, compute-fbank-feats, copy-feats\n";
 

@@ -18,8 +18,9 @@ void SslFeatureOptions::Register(OptionsItf *opts) {
                  "of transformer layer N, without the final LayerNorm), cnn, proj or final (a "
                  "full pass, with the final LayerNorm of pre-norm models)");
   opts->Register("layers", &layers,
-                 "Several outputs, comma-separated (e.g. 4,8,12 or cnn,0,12), or 'all' (0..L); "
-                 "overrides --layer. How they are written: --layers-layout, --mean or "
+                 "Several outputs, comma-separated (e.g. 4,8,12 or cnn,0,12), 'all' (0..L) or "
+                 "'s3prl' (0..L-1,final: s3prl's hidden states, the order of its learned layer "
+                 "weights); overrides --layer. How they are written: --layers-layout, --mean or "
                  "--layer-weights");
   opts->Register("layers-layout", &layers_layout,
                  "With --layers: concat (one matrix, frames x sum of dims, in the order given), "
@@ -30,7 +31,7 @@ void SslFeatureOptions::Register(OptionsItf *opts) {
   opts->Register("layer-weights", &layer_weights,
                  "With --layers: write their weighted sum. A comma list (one weight per output, "
                  "in --layers order) or a file of numbers, e.g. s3prl's learned "
-                 "featurizer.weights with --layers=all");
+                 "featurizer.weights with --layers=s3prl");
   opts->Register("layer-weights-softmax", &layer_weights_softmax,
                  "Softmax-normalise --layer-weights first, as s3prl does with its learned "
                  "weights (which are logits); false: use them as given");
@@ -79,7 +80,7 @@ void SslFeatureOptions::Validate() const {
     VOX_ERR << "--window-shift=" << window_shift << " needs --window-secs";
   }
   const std::string list = layers.empty() ? layer : layers;
-  if (list == "all") return;
+  if (list == "all" || list == "s3prl") return;
   const std::vector<std::string> items = SplitString(list, ",", false);
   if (layers.empty() && items.size() != 1)
     VOX_ERR << "--layer=" << layer << ": one output; use --layers for several";
@@ -226,6 +227,11 @@ SslFeatureExtractor::SslFeatureExtractor(const SslModel &model, const SslFeature
   std::vector<std::string> names;
   if (list == "all") {
     for (int64_t n = 0; n <= c.num_layers; n++) names.push_back(std::to_string(n));
+  } else if (list == "s3prl") {
+    // s3prl's hidden states: the input of each transformer layer, then the encoder's output
+    // (with the final LayerNorm of pre-norm models).
+    for (int64_t n = 0; n < c.num_layers; n++) names.push_back(std::to_string(n));
+    names.push_back("final");
   } else {
     names = SplitString(list, ",", false);
   }

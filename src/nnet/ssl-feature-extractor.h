@@ -17,7 +17,9 @@ namespace voxtools {
 
 // Which outputs a feature tool writes per utterance, as the user names them.
 //   --layer=X     one output: N (0..L, the official/s3prl numbering above), cnn, proj, final;
-//   --layers=LIST several, comma-separated ("4,8,12", "cnn,proj,0,12"), or "all" (0..L),
+//   --layers=LIST several, comma-separated ("4,8,12", "cnn,proj,0,12"), "all" (0..L) or
+//                 "s3prl" (0..L-1 and final: s3prl's hidden states, which hook each layer's
+//                 input and the encoder's output; final = L for post-norm models),
 //                 combined by one of
 //     --layers-layout=concat  side by side, one (T, sum of dims) matrix, in the order given;
 //     --layers-layout=keys    one (T, dim) matrix per output, under "<utt>-<name>"

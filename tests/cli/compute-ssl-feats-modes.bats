@@ -226,6 +226,17 @@ assert worst <= 1e-5, worst
 PY
 }
 
+@test "--layers=s3prl is 0..L-1 then final (pre-norm: with the final LayerNorm)" {
+  compute-ssl-feats --layers=s3prl $D/large.h5 "h5:$D/wav.h5" h5:$OUT/s3prl.h5
+  compute-ssl-feats --layers=0,1,2,final $D/large.h5 "h5:$D/wav.h5" h5:$OUT/list.h5
+  same $OUT/s3prl.h5 $OUT/list.h5 0
+  compute-ssl-feats --layers=all $D/large.h5 "h5:$D/wav.h5" h5:$OUT/all.h5
+  run same $OUT/s3prl.h5 $OUT/all.h5 1e-3  # layer 3 vs final: differ by the LayerNorm
+  [ "$status" -ne 0 ]
+  compute-ssl-feats --layers=s3prl --layers-layout=keys $D/base.h5 "h5:$D/wav.h5" ark,t:$OUT/k.txt
+  [ "$(awk '/\[/ { printf "%s ", $1 }' $OUT/k.txt | cut -d' ' -f1-4)" = "u1-L0 u1-L1 u1-final u2-L0" ]
+}
+
 @test "layout and weight errors: stack needs h5 and one dim, weights must match the layers" {
   run compute-ssl-feats --layers=1,2 --layers-layout=stack $D/base.h5 "h5:$D/wav.h5" ark:$OUT/f.ark
   [ "$status" -eq 1 ]
