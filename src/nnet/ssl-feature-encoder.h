@@ -13,6 +13,12 @@
 // A conv output frame depends only on input frames at or before its receptive field's end, so
 // with per-row lengths the valid frames of each block are the first (len - kernel) / stride + 1
 // and never see padding; only the group norm's statistics need the lengths.
+// In inference (no gradient recorded) a long input runs through the stack in pieces of
+// output frames (ForwardInPieces): the conv stack's intermediate outputs are ~160k floats per
+// 20 ms frame (1.9 GB per minute of audio for Base models), while a piece needs its own
+// samples only, since frame t sees samples [t * hop, t * hop + receptive field). Block 0's
+// GroupNorm statistics come first, from a pass over the whole input that keeps only the
+// per-channel sums. The result equals the whole computation (float rounding aside).
 // Parameter paths (Hugging Face's module names):
 //   feature_extractor/conv_layers/<i>/conv/{weight,bias}
 //   feature_extractor/conv_layers/<i>/layer_norm/{weight,bias}
@@ -45,7 +51,16 @@ class SslConvBlock : public Module {
   // valid lengths. Frames past a row's valid length hold unspecified values.
   Var Forward(const Var &x, std::vector<int64_t> *lengths = nullptr) const;
 
+  // Inference pieces (SslFeatureEncoder): the conv alone, and the rest of the block given
+  // the group norm's per-channel mean and 1/sqrt(var + eps) over the whole input (ignored
+  // by blocks without a group norm).
+  bool HasGroupNorm() const { return group_norm_ != nullptr; }
+  Var Conv(const Var &x) const { return conv_->Forward(x); }
+  Var NormAndGelu(const Var &y, const std::vector<float> &mean,
+                  const std::vector<float> &inv_std) const;
+
  private:
+  Var LayerNormAndGelu(const Var &y) const;
   Norm norm_;
   int64_t kernel_, stride_;
   float eps_;
@@ -61,13 +76,20 @@ class SslFeatureEncoder : public Module {
   std::string TypeName() const override { return "SslFeatureEncoder"; }
   // wave (B, N) samples in [-1, 1] (or normalised) -> (B, C_conv, T), T = config.NumFrames(N).
   // Throws Error if N is shorter than the receptive field.
-  Var Forward(const Var &wave) const;
+  // piece_frames: output frames per piece in inference (see above); 0 = 250, < 0 = never.
+  Var Forward(const Var &wave, int64_t piece_frames = -1) const;
   // Rows of different lengths: row b holds lengths[b] <= N valid samples (B values, each at
   // least the receptive field). Row b's frames t < config.NumFrames(lengths[b]) equal those
   // of Forward on its valid samples alone; later frames hold unspecified values.
-  Var Forward(const Var &wave, const std::vector<int64_t> &lengths) const;
+  Var Forward(const Var &wave, const std::vector<int64_t> &lengths,
+              int64_t piece_frames = -1) const;
 
  private:
+  // The inference path: rows one at a time, row b over its first lengths[b] samples (all N
+  // if lengths is empty); frames past a row's own are 0.
+  Var ForwardInPieces(const Var &wave, const std::vector<int64_t> &lengths,
+                      int64_t piece_frames) const;
+  static int64_t PieceFrames(int64_t requested) { return requested == 0 ? 250 : requested; }
   SslConfig config_;
   std::shared_ptr<ModuleList> conv_layers_;
 };

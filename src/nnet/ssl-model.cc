@@ -52,8 +52,8 @@ SslOutputs SslModel::Run(const Var &wave, const Tensor &padding_mask,
   }
 
   SslOutputs out;
-  Var conv = lengths ? feature_extractor_->Forward(wave, *lengths)
-                     : feature_extractor_->Forward(wave);  // (B, C, T)
+  Var conv = lengths ? feature_extractor_->Forward(wave, *lengths, opts.conv_chunk_frames)
+                     : feature_extractor_->Forward(wave, opts.conv_chunk_frames);  // (B, C, T)
   if (Training() && config_.feature_grad_mult != 1.0f && conv.RequiresGrad()) {
     // Same value, gradient scaled by feature_grad_mult (fairseq's GradMultiply).
     const float m = config_.feature_grad_mult;

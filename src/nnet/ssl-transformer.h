@@ -59,6 +59,9 @@ struct SslForwardOptions {
   // Query frames per attention block when a relative bias is used; 0 picks a size that keeps
   // the bias block near 16M floats (one block for inputs up to several minutes).
   int64_t attention_block = 0;
+  // Output frames per piece of the conv feature encoder in inference (ssl-feature-encoder.h:
+  // memory then stays bounded on long recordings); 0: automatic (250, 5 s); < 0: never.
+  int64_t conv_chunk_frames = 0;
   // Draws dropout masks and layer-drop in training mode; unused (may be null) in eval mode.
   RandomGenerator *rng = nullptr;
 };

@@ -225,6 +225,47 @@ TEST_P(SslBatchTest, BatchEqualsEachUtteranceAlone) {
   }
 }
 
+// Inference runs the conv encoder in pieces of output frames on long inputs
+// (ssl-feature-encoder.h); with pieces of 7 frames (the batch has 50) every output equals the
+// whole computation (float rounding of the GroupNorm statistics aside), on the exact batched
+// path, the official padding-mask path and a single utterance; the batch still equals each
+// utterance alone.
+TEST_P(SslBatchTest, ConvEncoderInPiecesEqualsWhole) {
+  std::unique_ptr<SslModel> model;
+  if (GetParam() == "hubert_like") {
+    model = RandomHubertLike();
+  } else {
+    if (test::SslFixtureDir().empty()) GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
+    model = FixtureModel(GetParam());
+  }
+  const Batch batch = MakeBatch(model->config(), kLengths, kPadded, 41);
+  SslForwardOptions pieces, whole;
+  pieces.conv_chunk_frames = 7;
+  whole.conv_chunk_frames = -1;
+  const SslOutputRequest req = Everything(*model);
+  NoGradGuard no_grad;
+  const int64_t b = batch.wave.Dim(0), n = batch.wave.Dim(1);
+  Tensor padding({b, n});
+  for (int64_t r = 0; r < b; r++)
+    for (int64_t i = batch.lengths[r]; i < n; i++) padding.Data()[r * n + i] = 1.0f;
+  for (int path = 0; path < 3; path++) {
+    SCOPED_TRACE(path == 0 ? "lengths" : path == 1 ? "official padding mask" : "one utterance");
+    auto run = [&](const SslForwardOptions &o) {
+      if (path == 0) return Flatten(model->Forward(Var(batch.wave), batch.lengths, req, o));
+      if (path == 1) return Flatten(model->Forward(Var(batch.wave), padding, req, o));
+      return Flatten(model->Forward(Var(batch.utts[0]), Tensor(), req, o));
+    };
+    const std::vector<Var> a = run(pieces), w = run(whole);
+    ASSERT_EQ(a.size(), w.size());
+    for (size_t i = 0; i < a.size(); i++) {
+      ASSERT_EQ(a[i].shape(), w[i].shape()) << OutputName(i, a.size());
+      EXPECT_LE(test::MaxAbsDiff(a[i].value(), w[i].value()), kTol) << OutputName(i, a.size());
+      EXPECT_GT(MaxAbs(w[i].value()), 0.1) << OutputName(i, a.size());
+    }
+  }
+  CheckBatchEqualsAlone(*model, batch, pieces);
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, SslBatchTest,
                          ::testing::Values("base_tiny", "large_tiny", "hubert_like"));
 
