@@ -45,12 +45,13 @@ void SslFeatureOptions::Register(OptionsItf *opts) {
   opts->Register("window-secs", &window_secs,
                  "Cut utterances longer than this into overlapping windows run separately "
                  "(rounded to whole 20 ms frames), each frame taken from the window in which it "
-                 "is farthest from an edge; memory and time then grow linearly with length. "
-                 "0: whole utterances (exact, and attention memory is blockwise anyway)");
+                 "is farthest from an edge; memory stays that of one window and time grows "
+                 "linearly. 0: whole utterances (exact; memory grows linearly, ~1.5 GB per "
+                 "minute of audio for Base-size models, and attention time quadratically)");
   opts->Register("window-shift", &window_shift,
                  "With --window-secs: seconds between window starts (rounded to whole 20 ms "
-                 "frames; at most --window-secs). The overlap, window minus shift, is the "
-                 "context every frame keeps on each side, half of it at least");
+                 "frames; at most --window-secs). Every frame keeps at least half the overlap "
+                 "(window minus shift) as context on each side, e.g. 30 and 20: 5 s");
 }
 
 void SslFeatureOptions::Validate() const {
