@@ -115,7 +115,8 @@ echo "(MB = 10^6 bytes; MB/s = input archive size / best wall time of $REPEATS r
 # Neural-network engine beside PyTorch (GEMM, transformer block, conv stack): tests/bench/nnet.sh.
 "$ROOT/tests/bench/nnet.sh"
 
-# WavLM/HuBERT forward beside PyTorch (HuBERT Base vs torchaudio, WavLM Base+ ours): tests/bench/ssl.sh.
+# WavLM/HuBERT forward beside PyTorch (HuBERT Base vs torchaudio, WavLM Base+ batch 1 and 4 vs
+# tests/reference/wavlm-torch.py with the same weights): tests/bench/ssl.sh.
 "$ROOT/tests/bench/ssl.sh"
 
 # compute-ssl-feats peak RSS on 1/5/10 min recordings, whole vs windowed: tests/bench/ssl-memory.sh.
