@@ -88,8 +88,13 @@ SslOutputs SslModel::Run(const Var &wave, const Tensor &padding_mask,
   if (request.proj) out.proj = mask3.Defined() ? MaskedFill(x, mask3, 0.0f) : x;
   if (last < 0) return out;
 
+  // Keep the requested layers only: each is T x E (9 MB per layer-minute for Base models).
   std::vector<Var> collected(last + 1);
-  auto on_layer = [&](int64_t n, const Var &y) { collected[n] = y; };
+  std::vector<bool> wanted(last + 1, false);
+  for (int64_t n : request.layers) wanted[n] = true;
+  auto on_layer = [&](int64_t n, const Var &y) {
+    if (wanted[n]) collected[n] = y;
+  };
   Var y = encoder_->Forward(x, out.frame_mask, last, on_layer, opts);
   for (int64_t n : request.layers) out.layers.push_back(zero_padded(collected[n]));
   if (request.final) out.final = zero_padded(encoder_->FinalNorm(y));
