@@ -202,13 +202,10 @@ constexpr int64_t kPadded = 16250;
 class SslBatchTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SslBatchTest, BatchEqualsEachUtteranceAlone) {
-  std::unique_ptr<SslModel> model;
-  if (GetParam() == "hubert_like") {
-    model = RandomHubertLike();
-  } else {
-    if (test::SslFixtureDir().empty()) GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
-    model = FixtureModel(GetParam());
-  }
+  if (GetParam() != "hubert_like" && test::SslFixtureDir().empty())
+    GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
+  const std::unique_ptr<SslModel> model =
+      GetParam() == "hubert_like" ? RandomHubertLike() : FixtureModel(GetParam());
   const Batch batch = MakeBatch(model->config(), kLengths, kPadded, 21);
   CheckBatchEqualsAlone(*model, batch);
   // A batch of one with padding, and one without any (lengths == N, no mask at all).
@@ -231,13 +228,10 @@ TEST_P(SslBatchTest, BatchEqualsEachUtteranceAlone) {
 // path, the official padding-mask path and a single utterance; the batch still equals each
 // utterance alone.
 TEST_P(SslBatchTest, ConvEncoderInPiecesEqualsWhole) {
-  std::unique_ptr<SslModel> model;
-  if (GetParam() == "hubert_like") {
-    model = RandomHubertLike();
-  } else {
-    if (test::SslFixtureDir().empty()) GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
-    model = FixtureModel(GetParam());
-  }
+  if (GetParam() != "hubert_like" && test::SslFixtureDir().empty())
+    GTEST_SKIP() << "SSL fixtures not found (set VOX_FIXTURES)";
+  const std::unique_ptr<SslModel> model =
+      GetParam() == "hubert_like" ? RandomHubertLike() : FixtureModel(GetParam());
   const Batch batch = MakeBatch(model->config(), kLengths, kPadded, 41);
   SslForwardOptions pieces, whole;
   pieces.conv_chunk_frames = 7;

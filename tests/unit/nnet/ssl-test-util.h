@@ -6,12 +6,15 @@
 #define VOXTOOLS_TESTS_UNIT_NNET_SSL_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +30,33 @@ inline std::string SslFixtureDir() {
   std::string dir = std::string(env ? env : "/work/shared/fixtures") + "/ssl";
   std::ifstream probe(dir + "/manifest.json");
   return probe ? dir : "";
+}
+
+// Runs tests/reference/<script> <tmpdir> once per process and script; returns the folder it
+// wrote, or "" with *why: "FAILED: <command>" (the test must fail) or, on exit status 2,
+// that torch/torchaudio are missing (the test skips).
+inline std::string ReferenceFolder(const std::string &script, std::string *why) {
+  static std::map<std::string, std::pair<std::string, std::string>> done;  // dir, reason
+  auto it = done.find(script);
+  if (it == done.end()) {
+    const char *py = std::getenv("VOX_PYTHON");
+    const char *root = std::getenv("VOX_ROOT");
+    const std::string path = std::string(root ? root : ".") + "/tests/reference/" + script;
+    const std::string out = ::testing::TempDir() + "/" + script + "-" + std::to_string(getpid());
+    const std::string cmd = std::string(py ? py : "/usr/bin/python3") + " " + path + " " + out;
+    const int rc = std::system(cmd.c_str());
+    std::pair<std::string, std::string> result;
+    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 0) {
+      result.first = out;
+    } else if (WIFEXITED(rc) && WEXITSTATUS(rc) == 2) {
+      result.second = "torch/torchaudio not importable (Debian python3-torch, python3-torchaudio)";
+    } else {
+      result.second = "FAILED: " + cmd;
+    }
+    it = done.emplace(script, result).first;
+  }
+  *why = it->second.second;
+  return it->second.first;
 }
 
 struct Npy {

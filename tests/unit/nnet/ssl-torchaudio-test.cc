@@ -30,29 +30,7 @@ namespace {
 using test::NpyTensor;
 using test::ReadNpy;
 
-// Runs the generator once per process; returns its folder, or "" with *why set.
-std::string Reference(std::string *why) {
-  static std::string dir, reason;
-  static bool done = false;
-  if (!done) {
-    done = true;
-    const char *py = std::getenv("VOX_PYTHON");
-    const char *root = std::getenv("VOX_ROOT");
-    const std::string script = std::string(root ? root : ".") + "/tests/reference/ssl-torchaudio.py";
-    const std::string out = ::testing::TempDir() + "/ssl-torchaudio-" + std::to_string(getpid());
-    const std::string cmd = std::string(py ? py : "/usr/bin/python3") + " " + script + " " + out;
-    const int rc = std::system(cmd.c_str());
-    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 0) {
-      dir = out;
-    } else if (WIFEXITED(rc) && WEXITSTATUS(rc) == 2) {
-      reason = "torch/torchaudio not importable (Debian python3-torch, python3-torchaudio)";
-    } else {
-      reason = "FAILED: " + cmd;
-    }
-  }
-  *why = reason;
-  return dir;
-}
+std::string Reference(std::string *why) { return test::ReferenceFolder("ssl-torchaudio.py", why); }
 
 struct TorchaudioCase {
   std::string model;

@@ -11,7 +11,6 @@
 //   - layer-drop and dropout act in training mode only, drawn from the given generator.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,29 +35,7 @@ using test::NpyTensor;
 using test::MaxAbsDiff;
 using test::ReadNpy;
 
-// Runs the generator once per process; returns its folder, or "" with *why set.
-std::string Reference(std::string *why) {
-  static std::string dir, reason;
-  static bool done = false;
-  if (!done) {
-    done = true;
-    const char *py = std::getenv("VOX_PYTHON");
-    const char *root = std::getenv("VOX_ROOT");
-    const std::string script = std::string(root ? root : ".") + "/tests/reference/ssl-grads.py";
-    const std::string out = ::testing::TempDir() + "/ssl-grads-" + std::to_string(getpid());
-    const std::string cmd = std::string(py ? py : "/usr/bin/python3") + " " + script + " " + out;
-    const int rc = std::system(cmd.c_str());
-    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 0) {
-      dir = out;
-    } else if (WIFEXITED(rc) && WEXITSTATUS(rc) == 2) {
-      reason = "torch/torchaudio not importable (Debian python3-torch, python3-torchaudio)";
-    } else {
-      reason = "FAILED: " + cmd;
-    }
-  }
-  *why = reason;
-  return dir;
-}
+std::string Reference(std::string *why) { return test::ReferenceFolder("ssl-grads.py", why); }
 
 struct Loaded {
   std::unique_ptr<SslModel> model;
