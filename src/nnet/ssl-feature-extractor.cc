@@ -46,8 +46,8 @@ void SslFeatureOptions::Register(OptionsItf *opts) {
                  "Cut utterances longer than this into overlapping windows run separately "
                  "(rounded to whole 20 ms frames), each frame taken from the window in which it "
                  "is farthest from an edge; memory stays that of one window and time grows "
-                 "linearly. 0: whole utterances (exact; memory grows linearly, ~1.5 GB per "
-                 "minute of audio for Base-size models, and attention time quadratically)");
+                 "linearly. 0: whole utterances (exact; memory grows linearly, ~0.15 GB per "
+                 "minute of audio for Base-size models, but attention time quadratically)");
   opts->Register("window-shift", &window_shift,
                  "With --window-secs: seconds between window starts (rounded to whole 20 ms "
                  "frames; at most --window-secs). Every frame keeps at least half the overlap "
