@@ -9,13 +9,14 @@
 # Where OpenBLAS does not recognise the CPU (a VM reporting a generic "Intel Xeon Processor"
 # gets the SSE3 "Prescott" kernels, ~13 instead of ~200 GFLOP/s), BENCH_OPENBLAS_CORETYPE
 # (e.g. SkylakeX) is exported as OPENBLAS_CORETYPE to both sides; the chosen core is printed.
-# Environment: BENCH_THREADS (default: number of cores), BENCH_REPEATS (5), VOX_PYTHON,
-# BENCH_OPENBLAS_CORETYPE.
+# Environment: BENCH_THREADS (default: number of cores), BENCH_REPEATS (5), BENCH_ROUNDS (3),
+# VOX_PYTHON, BENCH_OPENBLAS_CORETYPE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${VOX_PYTHON:-/usr/bin/python3}
 THREADS=${BENCH_THREADS:-$(nproc)}
 REPEATS=${BENCH_REPEATS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
 BUILD=${BUILD:-build}
 unset OPENBLAS_CORETYPE
 if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$BENCH_OPENBLAS_CORETYPE; fi
@@ -32,15 +33,24 @@ ${CXX:-g++} -O3 -march=native -std=c++17 -fopenmp -Isrc tests/bench/nnet-bench.c
   "$BUILD"/lib/libvox-nnet.a "$BUILD"/lib/libvox-io.a "$BUILD"/lib/libvox-matrix.a \
   "$BUILD"/lib/libvox-base.a -lopenblas -lpthread -o "$dir/nnet-bench"
 
-echo "== voxtools engine (threads $THREADS, best of $REPEATS)"
-"$dir/nnet-bench" "$THREADS" "$REPEATS" | tee "$dir/ours.txt"
-if "$PYTHON" -c 'import torch' 2>/dev/null; then
-  echo "== PyTorch (OMP_WAIT_POLICY=PASSIVE, threads $THREADS, best of $REPEATS)"
-  OMP_WAIT_POLICY=PASSIVE "$PYTHON" tests/bench/nnet-torch.py "$THREADS" "$REPEATS" | tee "$dir/torch.txt"
-  echo "== ratio (PyTorch time / ours; > 1 means we are faster)"
+# The two sides take turns over BENCH_ROUNDS rounds and each row keeps its best round, so
+# that both see the same spells of load (on a shared VM the speed drifts by +-20% within
+# a minute, which a single ours-then-torch pass reads as a ratio).
+have_torch=0
+if "$PYTHON" -c 'import torch' 2>/dev/null; then have_torch=1; fi
+for r in $(seq "$ROUNDS"); do
+  echo "== round $r: voxtools engine (threads $THREADS, best of $REPEATS)"
+  "$dir/nnet-bench" "$THREADS" "$REPEATS" | tee -a "$dir/ours.txt"
+  if [ $have_torch = 1 ]; then
+    echo "== round $r: PyTorch (OMP_WAIT_POLICY=PASSIVE, threads $THREADS, best of $REPEATS)"
+    OMP_WAIT_POLICY=PASSIVE "$PYTHON" tests/bench/nnet-torch.py "$THREADS" "$REPEATS" | tee -a "$dir/torch.txt"
+  fi
+done
+if [ $have_torch = 1 ]; then
+  echo "== ratio (PyTorch time / ours, best round of $ROUNDS each; > 1 means we are faster)"
   for case in "block infer" "block train" "convstack infer" "convstack train"; do
-    o=$(grep "^$case " "$dir/ours.txt" | awk '{print $3}')
-    t=$(grep "^$case " "$dir/torch.txt" | awk '{print $3}')
+    o=$(grep "^$case " "$dir/ours.txt" | awk 'NR == 1 || $3 < m {m = $3} END {print m}')
+    t=$(grep "^$case " "$dir/torch.txt" | awk 'NR == 1 || $3 < m {m = $3} END {print m}')
     awk -v c="$case" -v o="$o" -v t="$t" 'BEGIN {printf "%-16s ours %8.2f ms  torch %8.2f ms  ratio %.2f\n", c, o, t, t / o}'
   done
 else
