@@ -11,12 +11,10 @@
 #   <outdir>/<model>/config.json             the architecture in voxtools' SslConfig JSON
 #   <outdir>/<model>/<case>/input.npy        (1, N) float32 waveform (seeded noise-like audio)
 #   <outdir>/<model>/<case>/{cnn,proj,layer_NN,final}.npy   (1, T, C) float32
-# cases: s1p0 (16000 samples) and s3p7 (59200) for the full models; s20p0 (320000 samples,
-# 20 s, 999 frames: long-input errors of the first GroupNorm's statistics over 63999 frames,
-# the positional conv or the attention would show there) for Base-width models with 2 layers
-# (hubert_base_2l, wav2vec2_base_2l: 12 layers at 20 s cost over a minute of test time with
-# the generic OpenBLAS kernels; the width, the conv encoder and the positional conv are the
-# Base ones, and more layers would only repeat the same arithmetic). layer_00 is the transformer input after the
+# cases: s1p0 (16000 samples) and s3p7 (59200) for every model; s20p0 (320000 samples, 20 s,
+# 999 frames: long-input errors of the first GroupNorm's statistics over 63999 frames, the
+# positional conv or the attention would show there) for hubert_base and wav2vec2_base.
+# layer_00 is the transformer input after the
 # positional conv (and the encoder LayerNorm for post-norm models); layer_NN (NN >= 1) the
 # output of layer NN (torchaudio's get_intermediate_outputs); final is model.encoder(...)
 # (with the final LayerNorm of pre-norm models).
@@ -48,30 +46,18 @@ def tiny_prenorm():
         encoder_layer_drop=0.0, aux_num_out=None)
 
 
-def base_config(model_type, num_layers=12):
+def base_config(model_type):
     return {'family': 'ssl', 'model_type': model_type, 'conv_feature_layers': BASE_CONV,
             'extractor_mode': 'group_norm', 'conv_bias': False, 'embed_dim': 768,
-            'ffn_dim': 3072, 'num_heads': 12, 'num_layers': num_layers, 'layer_norm_first': False,
+            'ffn_dim': 3072, 'num_heads': 12, 'num_layers': 12, 'layer_norm_first': False,
             'conv_pos': 128, 'conv_pos_groups': 16, 'relative_position_embedding': False,
             'gru_rel_pos': False, 'normalize': False}
 
 
-def base_2l():
-    # hubert_base / wav2vec2_base (the same modules in eval mode) with 2 encoder layers.
-    return torchaudio.models.wav2vec2_model(
-        extractor_mode='group_norm', extractor_conv_layer_config=None, extractor_conv_bias=False,
-        encoder_embed_dim=768, encoder_projection_dropout=0.0, encoder_pos_conv_kernel=128,
-        encoder_pos_conv_groups=16, encoder_num_layers=2, encoder_num_heads=12,
-        encoder_attention_dropout=0.0, encoder_ff_interm_features=3072,
-        encoder_ff_interm_dropout=0.0, encoder_dropout=0.0, encoder_layer_norm_first=False,
-        encoder_layer_drop=0.0, aux_num_out=None)
-
-
 MODELS = {
-    'hubert_base': (torchaudio.models.hubert_base, base_config('hubert'), 11, SHORT),
-    'wav2vec2_base': (torchaudio.models.wav2vec2_base, base_config('wav2vec2'), 12, SHORT),
-    'hubert_base_2l': (base_2l, base_config('hubert', 2), 14, LONG),
-    'wav2vec2_base_2l': (base_2l, base_config('wav2vec2', 2), 15, LONG),
+    'hubert_base': (torchaudio.models.hubert_base, base_config('hubert'), 11, {**SHORT, **LONG}),
+    'wav2vec2_base': (torchaudio.models.wav2vec2_base, base_config('wav2vec2'), 12,
+                      {**SHORT, **LONG}),
     'tiny_prenorm': (tiny_prenorm, {
         'family': 'ssl', 'model_type': 'wav2vec2',
         'conv_feature_layers': '[(32,10,5)] + [(32,3,2)] * 4 + [(32,2,2)] * 2',

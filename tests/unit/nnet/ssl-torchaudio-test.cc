@@ -4,9 +4,9 @@
 // random weights, generated at test time by tests/reference/ssl-torchaudio.py; the weights are
 // imported from torchaudio's state dict names. Every output (cnn, proj, layers 0..L, final) on
 // 1 s and 3.7 s of audio within 1e-4 + 1e-4 |ref| (the WavLM fixtures' tolerance; the relative
-// term because random Base-size weights give a few activations near 10); and on 20 s (999
-// frames) for hubert_base/wav2vec2_base at full width with 2 layers instead of 12 (the whole
-// models cost over a minute of test time at 20 s with OpenBLAS's generic kernels).
+// term because random Base-size weights give a few activations near 10); hubert_base and
+// wav2vec2_base also on 20 s (999 frames), all 12 layers (about a minute of test time with
+// OpenBLAS's generic kernels: the issue asks for it, and the conv encoder then runs in pieces).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -84,14 +84,12 @@ TEST_P(SslTorchaudioTest, EveryOutputMatchesTorchaudio) {
   }
 }
 
-const std::vector<std::string> kShort = {"s1p0", "s3p7"}, kLong = {"s20p0"};
+const std::vector<std::string> kShort = {"s1p0", "s3p7"}, kAll = {"s1p0", "s3p7", "s20p0"};
 
 INSTANTIATE_TEST_SUITE_P(
     Models, SslTorchaudioTest,
-    ::testing::Values(TorchaudioCase{"hubert_base", kShort}, TorchaudioCase{"wav2vec2_base", kShort},
-                      TorchaudioCase{"tiny_prenorm", kShort},
-                      TorchaudioCase{"hubert_base_2l", kLong},
-                      TorchaudioCase{"wav2vec2_base_2l", kLong}),
+    ::testing::Values(TorchaudioCase{"hubert_base", kAll}, TorchaudioCase{"wav2vec2_base", kAll},
+                      TorchaudioCase{"tiny_prenorm", kShort}),
     [](const ::testing::TestParamInfo<TorchaudioCase> &info) { return info.param.model; });
 
 }  // namespace
