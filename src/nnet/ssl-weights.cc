@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "nnet/model-file.h"
+#include "nnet/ssl-xvector.h"
 
 namespace voxtools {
 namespace {
@@ -459,6 +460,15 @@ void WriteSslModelFile(const SslModel &model, const std::string &path) {
 
 std::unique_ptr<SslModel> ReadSslModelFile(const std::string &path) {
   const JsonValue json = ReadModelConfig(path);
+  if (IsSslXvectorConfig(json)) {
+    // A speaker model (ssl-xvector.h): its encoder, whose parameters sit under ssl/.
+    const std::unique_ptr<SslXvectorModel> full = ReadSslXvectorModelFile(path);
+    auto model = std::make_unique<SslModel>(full->ssl_config());
+    for (const auto &p : full->ssl().NamedParameters())
+      model->Find(p.first).MutableValue() = p.second.value().Clone();
+    model->Eval();
+    return model;
+  }
   SslConfig config;
   try {
     const JsonValue *family = json.Find("family");

@@ -66,7 +66,8 @@ void LoadSslXvectorWeights(const Checkpoint &ckpt, SslXvectorModel *model);
 
 // Writes model to path (SaveModel); the file appears only when complete.
 void WriteSslModelFile(const SslModel &model, const std::string &path);
-// Reads a model file written by WriteSslModelFile (LoadModel's checks), in eval mode. Throws
+// Reads a model file written by WriteSslModelFile (LoadModel's checks), in eval mode; of a
+// speaker model (ssl-xvector.h, e.g. wavlm-base-plus-sv), its encoder. Throws
 // Error naming the file on a config that is not an SSL model, a missing/extra parameter or a
 // shape mismatch.
 std::unique_ptr<SslModel> ReadSslModelFile(const std::string &path);

@@ -133,6 +133,23 @@ PY
   "$PY" -c "import sys; h, e = float(sys.argv[1]), float(sys.argv[2]); want = 2 * 50 * (64*24 + 24*5*24 + 24*3*24 + 24*3*20 + 20*20 + 20*48 + 3*64); assert abs(h - e - want) <= 0.001 * h, (h, e, want)" "$head_flops" "$enc_flops"
 }
 
+@test "ssl-xvector: compute-ssl-feats reads a speaker model's encoder (same as --backbone-only)" {
+  nnet-import-ssl "$G/base" $OUT/m.h5 2>/dev/null
+  nnet-import-ssl --backbone-only "$G/base" $OUT/enc.h5 2>/dev/null
+  "$PY" - "$SSL/inputs/wav_1p0s.npy" $OUT/u1.wav <<'PY'
+import sys, wave, numpy as np
+x = (np.load(sys.argv[1]).reshape(-1) * 32767).clip(-32768, 32767).astype('<i2')
+with wave.open(sys.argv[2], 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(x.tobytes())
+PY
+  echo "u1 $OUT/u1.wav" > $OUT/wav.scp
+  run compute-ssl-feats --layers=all $OUT/m.h5 scp:$OUT/wav.scp h5:$OUT/a.h5
+  [ "$status" -eq 0 ]
+  run compute-ssl-feats --layers=all $OUT/enc.h5 scp:$OUT/wav.scp h5:$OUT/b.h5
+  [ "$status" -eq 0 ]
+  "$PY" -c "import h5py, numpy as np, sys; a = h5py.File(sys.argv[1])['u1'][()]; b = h5py.File(sys.argv[2])['u1'][()]; assert a.shape == b.shape and np.abs(a).max() > 0.1 and np.array_equal(a, b)" $OUT/a.h5 $OUT/b.h5
+}
+
 @test "ssl-xvector: --backbone-only imports the encoder as before, head skipped" {
   run nnet-import-ssl --backbone-only "$G/base" $OUT/enc.h5
   [ "$status" -eq 0 ]
