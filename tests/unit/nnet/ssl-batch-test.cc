@@ -291,12 +291,12 @@ TEST(SslBatchTest, BatchGradientsEqualSumOfUtteranceGradients) {
   RandomGenerator rng(32);
   Tensor weights({b, t, e});
   rng.FillUniform(-1.0f, 1.0f, &weights);
-  const std::vector<std::pair<std::string, Var>> params = model->NamedParameters();
+  const std::vector<std::pair<std::string, Var>> named = model->NamedParameters();
 
   model->ZeroGrad();
   SumAll(Mul(model->Forward(Var(batch.wave), lengths, req).final, Var(weights))).Backward();
   std::vector<Tensor> batched;
-  for (const auto &p : params) batched.push_back(p.second.grad().Clone());
+  for (const auto &p : named) batched.push_back(p.second.grad().Clone());
 
   model->ZeroGrad();  // the per-utterance gradients accumulate
   for (int64_t r = 0; r < b; r++) {
@@ -306,16 +306,16 @@ TEST(SslBatchTest, BatchGradientsEqualSumOfUtteranceGradients) {
     SumAll(Mul(model->Forward(Var(batch.utts[r]), Tensor(), req).final, Var(wr))).Backward();
   }
   // Gradients sum many float32 products: 1e-4 relative to each parameter's largest gradient.
-  for (size_t i = 0; i < params.size(); i++) {
+  for (size_t i = 0; i < named.size(); i++) {
     // mask_emb is unused in the forward pass; a key bias shifts every score of a query
     // equally, so softmax makes its true gradient 0 (both sides hold float noise of ~1e-7).
-    const std::string &name = params[i].first;
+    const std::string &name = named[i].first;
     if (name == "mask_emb" || name.find("k_proj/bias") != std::string::npos) continue;
-    const Tensor &summed = params[i].second.grad();
-    ASSERT_TRUE(summed.Defined() && batched[i].Defined()) << params[i].first;
+    const Tensor &summed = named[i].second.grad();
+    ASSERT_TRUE(summed.Defined() && batched[i].Defined()) << name;
     const double scale = MaxAbs(summed);
-    EXPECT_GT(scale, 0.0) << params[i].first;
-    EXPECT_LE(test::MaxAbsDiff(batched[i], summed), 1e-4 * scale) << params[i].first;
+    EXPECT_GT(scale, 0.0) << name;
+    EXPECT_LE(test::MaxAbsDiff(batched[i], summed), 1e-4 * scale) << name;
   }
 }
 
