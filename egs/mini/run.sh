@@ -84,7 +84,8 @@ if stage_begins 4 "train ECAPA-TDNN (C=128) on the training speakers"; then
     train-nnet --config=conf/train.conf --model-config=conf/ecapa-c128.json \
       --num-threads="$num_threads" --resume=true --embed-data=data/test \
       data/train exp/ecapa/final.h5
-  grep -h 'done in' exp/ecapa/log/train.log | sed 's/^LOG ([^)]*) /  /' >&2
+  # (A rerun after the last epoch resumes, trains nothing and logs no epoch: not an error.)
+  { grep -h 'done in' exp/ecapa/log/train.log || true; } | sed 's/^LOG ([^)]*) /  /' >&2
 fi
 
 if stage_begins 5 "average the last $num_avg checkpoints; extract embeddings"; then
@@ -148,7 +149,7 @@ if stage_begins 8 "summary"; then
     n_trials=$(wc -l < data/test/trials)
     n_tgt=$(grep -c ' target$' data/test/trials)
     echo "model: exp/ecapa/avg.h5 ($(nnet-info exp/ecapa/avg.h5 2>/dev/null | awk '/^total/ { print $2, $3; exit }')), average of the last $num_avg epochs"
-    grep -h 'done in' exp/ecapa/log/train.log | tail -n 1 | sed 's/^.*epoch/last epoch/'
+    { grep -h 'done in' exp/ecapa/log/train.log || true; } | tail -n 1 | sed 's/^.*epoch/last epoch/'
     echo "trials: $n_trials ($n_tgt target), $num_enrol enrolment utterances per speaker (chance EER: 50%)"
     printf '  %-7s EER %6.2f%%   minDCF(p=0.05) %s\n' cosine "$(cat exp/scores/cosine.eer)" "$(cat exp/scores/cosine.mindcf)"
     printf '  %-7s EER %6.2f%%   minDCF(p=0.05) %s\n' plda "$(cat exp/scores/plda_scores.eer)" "$(cat exp/scores/plda_scores.mindcf)"
