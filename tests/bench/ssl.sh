@@ -79,6 +79,7 @@ def best_of_3(f):
     return min(times)
 
 
+sys.path.insert(0, 'tests/reference')  # its helper modules (safetensors_read)
 spec = importlib.util.spec_from_file_location('wavlm_torch', 'tests/reference/wavlm-torch.py')
 wt = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(wt)

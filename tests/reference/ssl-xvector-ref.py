@@ -27,7 +27,6 @@
 import json
 import os
 import shutil
-import struct
 import sys
 
 try:
@@ -37,6 +36,8 @@ try:
 except ImportError:
     sys.exit(2)
 
+from safetensors_read import read_safetensors
+
 # Small head sizes with transformers' layout (5 TDNN layers, kernels 5,3,3,1,1, dilations
 # 1,2,3,1,1: 14 frames of context, so the 1.0 s input keeps 35 frames).
 TDNN_DIM = [24, 24, 20, 20, 48]
@@ -44,22 +45,6 @@ TDNN_KERNEL = [5, 3, 3, 1, 1]
 TDNN_DILATION = [1, 2, 3, 1, 1]
 XVECTOR_DIM = 16
 NUM_LABELS = 5
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        assert info['dtype'] == 'F32'
-        b, e = info['data_offsets']
-        t = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32)
-        out[name] = t.reshape(info['shape']).clone()
-    return out
 
 
 def make_head(hidden, num_layers, weighted, seed):

@@ -24,7 +24,6 @@ import ast
 import json
 import math
 import os
-import struct
 import sys
 
 try:
@@ -35,6 +34,8 @@ except ImportError:
     if __name__ == '__main__':
         sys.exit(2)
     raise
+
+from safetensors_read import read_safetensors
 
 TOL = 1e-4
 
@@ -70,26 +71,6 @@ def parse_conv_layers(text):
     if not all(isinstance(t, tuple) and len(t) == 3 for t in layers):
         raise ValueError('conv_feature_layers: not a list of (dim, kernel, stride): %r' % text)
     return layers
-
-
-def read_safetensors(path):
-    """safetensors: u64 LE header length, JSON header, raw little-endian data."""
-    dtypes = {'F32': np.float32, 'F16': np.float16, 'F64': np.float64, 'I64': np.int64,
-              'I32': np.int32}
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        if info['dtype'] not in dtypes:
-            raise ValueError('%s: tensor %s has unsupported dtype %s' % (path, name, info['dtype']))
-        b, e = info['data_offsets']
-        a = np.frombuffer(data[b:e], dtype=np.dtype(dtypes[info['dtype']]).newbyteorder('<'))
-        out[name] = torch.from_numpy(a.reshape(info['shape']).astype(np.float32))
-    return out
 
 
 def cfg_from_hf(folder):
