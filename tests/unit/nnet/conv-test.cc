@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "nnet-test-util.h"
 
 namespace voxtools {
@@ -45,6 +47,48 @@ TEST(ConvTest, Conv1dMatchesTorch) {
   }
   EXPECT_THROW(Conv1d(In({1, 2, 3}, 1), In({4, 2, 5}, 2), Var()), Error);  // too short
   EXPECT_THROW(Conv1d(In({1, 3, 9}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
+}
+
+// Patches of 64 or more run the direct kernel (conv-kernel.h): these cases cross its block
+// edges: channel panels with a remainder (37 = 32 + 5 output channels with AVX-512), tiles
+// and work items cut short at the end of a row, strides 1, 2 and 3 (constant and run-time
+// stride), zero padding, dilation, groups, and a 2-D grid whose rows each start new tiles.
+TEST(ConvTest, DirectKernelMatchesTorch) {
+  const std::vector<Conv1dCase> cases = {
+      {2, 24, 101, 37, 3, 2, 1, 1, 1},  // 72 patch rows, 51 outputs
+      {1, 40, 130, 20, 5, 3, 4, 2, 2},  // groups of 20 x 5 = 100 rows, stride 3
+      {3, 64, 230, 64, 3, 1, 2, 2, 1},  // ECAPA-like: stride 1, dilation 2, "same" padding
+      {1, 32, 400, 7, 2, 2, 0, 1, 1}};  // wav2vec2's last layers, shrunk; one short panel
+  for (const Conv1dCase &c : cases) {
+    Conv1dOptions o;
+    o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
+    Var x = In({c.n, c.cin, c.l}, 11), w = In({c.cout, c.cin / c.groups, c.k}, 12),
+        b = In({c.cout}, 13);
+    auto f = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], v[2], o); };
+    auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
+    std::string p = "{\"stride\": " + std::to_string(c.stride) + ", \"padding\": " +
+                    std::to_string(c.padding) + ", \"dilation\": " + std::to_string(c.dilation) +
+                    ", \"groups\": " + std::to_string(c.groups) + "}";
+    VOX_CHECK_TORCH({"conv1d", p, {x, w, b}}, f, kRtol, kAtol);
+    VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
+  }
+  Conv2dOptions strided;
+  strided.stride[0] = strided.stride[1] = 2, strided.padding[0] = strided.padding[1] = 1;
+  strided.groups = 2;
+  Conv2dOptions same;
+  same.padding[0] = 1, same.padding[1] = 2, same.dilation[1] = 2;
+  for (auto [xs, ws, o] : {std::tuple<Shape, Shape, Conv2dOptions>{{2, 16, 9, 31}, {20, 16, 3, 3}, same},
+                           std::tuple<Shape, Shape, Conv2dOptions>{{1, 16, 10, 27}, {34, 8, 3, 3}, strided}}) {
+    Var x = In(xs, 14), w = In(ws, 15), b = In({ws.Dim(0)}, 16);
+    auto f = [&, o = o](const std::vector<Var> &v) { return Conv2d(v[0], v[1], v[2], o); };
+    auto pair = [](const int64_t *v) {
+      return "[" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + "]";
+    };
+    std::string p = "{\"stride\": " + pair(o.stride) + ", \"padding\": " + pair(o.padding) +
+                    ", \"dilation\": " + pair(o.dilation) + ", \"groups\": " +
+                    std::to_string(o.groups) + "}";
+    VOX_CHECK_TORCH({"conv2d", p, {x, w, b}}, f, kRtol, kAtol);
+  }
 }
 
 TEST(ConvTest, Conv2dMatchesTorch) {
