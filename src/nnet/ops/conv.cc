@@ -10,30 +10,57 @@
 #include <vector>
 
 #include "matrix/gemm.h"
-#include "nnet/ops/conv-kernel.h"
 #include "nnet/ops/kernels.h"
 
 namespace voxtools {
 namespace {
 
-using kernels::ConvGeom;
-
 // Samples whose outputs are shorter than this go side by side into one GEMM (up to this many
 // columns in all; see SamplesPerGemm).
 constexpr int64_t kGemmCols = 8192;
 
-// Patch lengths from which the forward uses the direct kernel (conv-kernel.h). Below it the
-// kernel's per-tile transpose into y costs more than the sum it saves: wav2vec2's first layer
-// (patches of 10) runs faster as one GEMM with OpenBLAS.
-constexpr int64_t kDirectMinRows = 64;
+struct ConvGeom {
+  int64_t n, cin, h, w, cout, kh, kw, hout, wout, groups;
+  int64_t stride[2], pad[2], dil[2];
+  int64_t CinG() const { return cin / groups; }
+  int64_t CoutG() const { return cout / groups; }
+  int64_t ColRows() const { return CinG() * kh * kw; }
+  int64_t ColCols() const { return hout * wout; }
+};
 
-// The whole patch matrix of one sample and group, channels in parallel (each writes its own
-// rows of col).
+// col[(c, i, j), (oh, ow)] = x[c, oh * s0 - p0 + i * d0, ow * s1 - p1 + j * d1] (0 outside);
+// rows of col are `ld` apart (ld >= ColCols(): several samples side by side).
+// Channels in parallel: each writes its own rows of col.
 void Im2Col(const ConvGeom &g, const float *x, float *col, int64_t ld) {
   const int64_t cols = g.ColCols();
   ParallelFor(g.CinG(), std::max<int64_t>(1, kernels::kGrain / std::max<int64_t>(g.kh * g.kw * cols, 1)),
               [&](int64_t c0, int64_t c1) {
-    kernels::Im2ColRange(g, x, c0, c1, 0, cols, col + c0 * g.kh * g.kw * ld, ld);
+  for (int64_t c = c0; c < c1; c++)
+    for (int64_t i = 0; i < g.kh; i++)
+      for (int64_t j = 0; j < g.kw; j++) {
+        float *dst = col + ((c * g.kh + i) * g.kw + j) * ld;
+        for (int64_t oh = 0; oh < g.hout; oh++) {
+          const int64_t ih = oh * g.stride[0] - g.pad[0] + i * g.dil[0];
+          float *d = dst + oh * g.wout;
+          if (ih < 0 || ih >= g.h) {
+            std::memset(d, 0, g.wout * sizeof(float));
+            continue;
+          }
+          const float *src = x + (c * g.h + ih) * g.w;
+          const int64_t off = j * g.dil[1] - g.pad[1], st = g.stride[1];
+          // Outputs [lo, hi) read inside the row; the rest is zero padding. Splitting the
+          // range keeps the copy loop free of branches (it vectorises).
+          const int64_t lo = std::min(g.wout, off >= 0 ? 0 : (-off + st - 1) / st);
+          const int64_t hi = std::max(lo, std::min(g.wout, g.w - off > 0 ? (g.w - off + st - 1) / st : 0));
+          for (int64_t ow = 0; ow < lo; ow++) d[ow] = 0.0f;
+          if (st == 1) {
+            for (int64_t ow = lo; ow < hi; ow++) d[ow] = src[ow + off];
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) d[ow] = src[ow * st + off];
+          }
+          for (int64_t ow = hi; ow < g.wout; ow++) d[ow] = 0.0f;
+        }
+      }
   });
 }
 
@@ -172,32 +199,53 @@ Var ConvImpl(const Var &x, const Var &weight, const Var &bias, ConvGeom g, const
   Tensor y = Tensor::Empty(y_shape);
   const float *px = x.value().Data(), *pw = weight.value().Data();
   const float *pb = bias.Defined() ? bias.value().Data() : nullptr;
-  if (g.ColRows() >= kDirectMinRows && !IsPointwise(g)) {
-    kernels::ConvForward(g, px, pw, pb, y.Data());
-  } else {
-    // Short patches (wav2vec2's first layer: 10) or none (1x1): one GEMM per sample and group
-    // on the patch matrix, or on the input itself.
-    Tensor col_t = IsPointwise(g) ? Tensor() : Tensor::Empty({rows * cols});
-    for (int64_t s = 0; s < g.n; s++)
-      for (int64_t gr = 0; gr < g.groups; gr++) {
-        const float *xs = px + (s * g.cin + gr * g.CinG()) * g.h * g.w;
-        float *ys = y.Data() + (s * g.cout + gr * coutg) * cols;
-        if (!IsPointwise(g)) {
-          Im2Col(g, xs, col_t.Data(), cols);
-          xs = col_t.Data();
-        }
-        float beta = 0.0f;
-        if (pb) {
-          // Bias rows first, then the GEMM adds onto them (beta = 1): one pass over y.
-          ParallelFor(coutg, std::max<int64_t>(1, kernels::kGrain / cols),
-                      [&](int64_t o0, int64_t o1) {
-            for (int64_t o = o0; o < o1; o++) std::fill_n(ys + o * cols, cols, pb[gr * coutg + o]);
-          });
-          beta = 1.0f;
-        }
-        Sgemm(Trans::kNo, Trans::kNo, coutg, cols, rows, 1.0f, pw + gr * coutg * rows, rows, xs,
-              cols, beta, ys, cols);
+  const bool pointwise = IsPointwise(g);
+  const int64_t per = SamplesPerGemm(g);
+  // The patch matrix comes from the tensor cache: a std::vector would zero-fill it and fault
+  // in fresh pages on every call (98 MB for wav2vec2's second layer on 10 s of audio).
+  Tensor col_t = pointwise ? Tensor() : Tensor::Empty({rows * per * cols});
+  Tensor tmp_t = per > 1 ? Tensor::Empty({coutg * per * cols}) : Tensor();
+  float *col = pointwise ? nullptr : col_t.Data();
+  for (int64_t s0 = 0; s0 < g.n; s0 += per) {
+    const int64_t cnt = std::min(per, g.n - s0), ld = cnt * cols;
+    for (int64_t gr = 0; gr < g.groups; gr++) {
+      const float *xs = px + (s0 * g.cin + gr * g.CinG()) * g.h * g.w;
+      const float *wg = pw + gr * coutg * rows;
+      float *ys = y.Data() + (s0 * g.cout + gr * coutg) * cols;
+      if (per > 1) {
+        // Several samples: one GEMM into tmp, then scattered to y with the bias.
+        for (int64_t s = 0; s < cnt; s++)
+          Im2Col(g, xs + s * g.cin * g.h * g.w, col + s * cols, ld);
+        Sgemm(Trans::kNo, Trans::kNo, coutg, ld, rows, 1.0f, wg, rows, col, ld, 0.0f,
+              tmp_t.Data(), ld);
+        ParallelFor(cnt * coutg, std::max<int64_t>(1, kernels::kGrain / cols),
+                    [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; r++) {
+            const int64_t s = r / coutg, o = r % coutg;
+            const float *src = tmp_t.Data() + o * ld + s * cols;
+            float *dst = ys + (s * g.cout + o) * cols;
+            const float b = pb ? pb[gr * coutg + o] : 0.0f;
+            for (int64_t i = 0; i < cols; i++) dst[i] = src[i] + b;
+          }
+        });
+        continue;
       }
+      const float *c = xs;
+      if (!pointwise) {
+        Im2Col(g, xs, col, cols);
+        c = col;
+      }
+      float beta = 0.0f;
+      if (pb) {
+        // Bias rows first, then the GEMM adds onto them (beta = 1): one pass over y.
+        ParallelFor(coutg, std::max<int64_t>(1, kernels::kGrain / cols),
+                    [&](int64_t o0, int64_t o1) {
+          for (int64_t o = o0; o < o1; o++) std::fill_n(ys + o * cols, cols, pb[gr * coutg + o]);
+        });
+        beta = 1.0f;
+      }
+      Sgemm(Trans::kNo, Trans::kNo, coutg, cols, rows, 1.0f, wg, rows, c, cols, beta, ys, cols);
+    }
   }
   if (!ShouldRecord({&x, &weight, &bias})) return Var(y);
   return Record(y, std::make_shared<ConvNode>(g, x, weight, bias, x.shape()));

@@ -49,16 +49,15 @@ TEST(ConvTest, Conv1dMatchesTorch) {
   EXPECT_THROW(Conv1d(In({1, 3, 9}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
 }
 
-// Patches of 64 or more run the direct kernel (conv-kernel.h): these cases cross its block
-// edges: channel panels with a remainder (37 = 32 + 5 output channels with AVX-512), tiles
-// and work items cut short at the end of a row, strides 1, 2 and 3 (constant and run-time
-// stride), zero padding, dilation, groups, and a 2-D grid whose rows each start new tiles.
-TEST(ConvTest, DirectKernelMatchesTorch) {
+// Larger shapes than above, as the models use them: patches of 72 to 144 rows, several
+// samples side by side in one GEMM, strides 1, 2 and 3, zero padding, dilation, groups, and
+// 2-D grids with padding and dilation.
+TEST(ConvTest, LargerShapesMatchTorch) {
   const std::vector<Conv1dCase> cases = {
       {2, 24, 101, 37, 3, 2, 1, 1, 1},  // 72 patch rows, 51 outputs
       {1, 40, 130, 20, 5, 3, 4, 2, 2},  // groups of 20 x 5 = 100 rows, stride 3
       {3, 64, 230, 64, 3, 1, 2, 2, 1},  // ECAPA-like: stride 1, dilation 2, "same" padding
-      {1, 32, 400, 7, 2, 2, 0, 1, 1}};  // wav2vec2's last layers, shrunk; one short panel
+      {1, 32, 400, 7, 2, 2, 0, 1, 1}};  // wav2vec2's last layers, shrunk
   for (const Conv1dCase &c : cases) {
     Conv1dOptions o;
     o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
