@@ -24,6 +24,25 @@ struct Conv1dCase {
   int64_t n, cin, l, cout, k, stride, padding, dilation, groups;
 };
 
+// Each case against PyTorch, with and without bias, inputs from seeds seed..seed+2; against
+// finite differences too where `gradients` (seconds for the larger cases).
+void CheckConv1dCases(const std::vector<Conv1dCase> &cases, uint64_t seed, bool gradients) {
+  for (const Conv1dCase &c : cases) {
+    Conv1dOptions o;
+    o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
+    Var x = In({c.n, c.cin, c.l}, seed), w = In({c.cout, c.cin / c.groups, c.k}, seed + 1),
+        b = In({c.cout}, seed + 2);
+    auto f = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], v[2], o); };
+    std::string p = "{\"stride\": " + std::to_string(c.stride) + ", \"padding\": " +
+                    std::to_string(c.padding) + ", \"dilation\": " + std::to_string(c.dilation) +
+                    ", \"groups\": " + std::to_string(c.groups) + "}";
+    VOX_CHECK_TORCH({"conv1d", p, {x, w, b}}, f, kRtol, kAtol);
+    if (gradients) test::CheckGradients(f, {x, w, b}, 1e-2f, 1e-2f, 3e-3f, "conv1d " + p);
+    auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
+    VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
+  }
+}
+
 TEST(ConvTest, Conv1dMatchesTorch) {
   const std::vector<Conv1dCase> cases = {
       {1, 1, 20, 4, 10, 5, 0, 1, 1},  // wav2vec2's first layer, shrunk
@@ -31,20 +50,7 @@ TEST(ConvTest, Conv1dMatchesTorch) {
       {1, 8, 9, 8, 4, 1, 2, 1, 4},    // a grouped "positional" conv with even kernel
       {3, 6, 7, 6, 1, 1, 0, 1, 1},    // pointwise
       {2, 6, 15, 12, 5, 1, 4, 2, 3}};
-  for (const Conv1dCase &c : cases) {
-    Conv1dOptions o;
-    o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
-    Var x = In({c.n, c.cin, c.l}, 1), w = In({c.cout, c.cin / c.groups, c.k}, 2),
-        b = In({c.cout}, 3);
-    auto f = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], v[2], o); };
-    std::string p = "{\"stride\": " + std::to_string(c.stride) + ", \"padding\": " +
-                    std::to_string(c.padding) + ", \"dilation\": " + std::to_string(c.dilation) +
-                    ", \"groups\": " + std::to_string(c.groups) + "}";
-    VOX_CHECK_TORCH({"conv1d", p, {x, w, b}}, f, kRtol, kAtol);
-    test::CheckGradients(f, {x, w, b}, 1e-2f, 1e-2f, 3e-3f, "conv1d " + p);
-    auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
-    VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
-  }
+  CheckConv1dCases(cases, 1, true);
   EXPECT_THROW(Conv1d(In({1, 2, 3}, 1), In({4, 2, 5}, 2), Var()), Error);  // too short
   EXPECT_THROW(Conv1d(In({1, 3, 9}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
 }
@@ -58,19 +64,7 @@ TEST(ConvTest, LargerShapesMatchTorch) {
       {1, 40, 130, 20, 5, 3, 4, 2, 2},  // groups of 20 x 5 = 100 rows, stride 3
       {3, 64, 230, 64, 3, 1, 2, 2, 1},  // ECAPA-like: stride 1, dilation 2, "same" padding
       {1, 32, 400, 7, 2, 2, 0, 1, 1}};  // wav2vec2's last layers, shrunk
-  for (const Conv1dCase &c : cases) {
-    Conv1dOptions o;
-    o.stride = c.stride, o.padding = c.padding, o.dilation = c.dilation, o.groups = c.groups;
-    Var x = In({c.n, c.cin, c.l}, 11), w = In({c.cout, c.cin / c.groups, c.k}, 12),
-        b = In({c.cout}, 13);
-    auto f = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], v[2], o); };
-    auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
-    std::string p = "{\"stride\": " + std::to_string(c.stride) + ", \"padding\": " +
-                    std::to_string(c.padding) + ", \"dilation\": " + std::to_string(c.dilation) +
-                    ", \"groups\": " + std::to_string(c.groups) + "}";
-    VOX_CHECK_TORCH({"conv1d", p, {x, w, b}}, f, kRtol, kAtol);
-    VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
-  }
+  CheckConv1dCases(cases, 11, false);
   Conv2dOptions strided;
   strided.stride[0] = strided.stride[1] = 2, strided.padding[0] = strided.padding[1] = 1;
   strided.groups = 2;
