@@ -122,6 +122,9 @@ Var Conv1dLayer::Weight() const {
   return weight_norm_dim_ >= 0 ? WeightNorm(weight_v_, weight_g_, weight_norm_dim_) : weight_;
 }
 Var Conv1dLayer::Forward(const Var &x) const { return Conv1d(x, Weight(), bias_, opts_); }
+Var Conv1dLayer::ForwardTimeFirst(const Var &x) const {
+  return Conv1dTimeFirst(x, Weight(), bias_, opts_);
+}
 
 Conv2dLayer::Conv2dLayer(int64_t in_channels, int64_t out_channels, int64_t kernel,
                          const Conv2dOptions &opts, bool bias, RandomGenerator *rng)

@@ -72,6 +72,8 @@ class Conv1dLayer : public Module {
   std::string TypeName() const override { return "Conv1d"; }
   std::string Describe() const override;
   Var Forward(const Var &x) const;
+  // The same on time-first tensors: x (N, L, Cin) -> (N, Lout, Cout) (Conv1dTimeFirst).
+  Var ForwardTimeFirst(const Var &x) const;
   // The effective weight (weight-normalised if so configured).
   Var Weight() const;
 

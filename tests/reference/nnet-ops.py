@@ -143,6 +143,9 @@ OPS = {
     "group_norm_lengths": lambda x, p: group_norm_lengths(x[0], x[1] if len(x) > 1 else None,
                                                           x[2] if len(x) > 2 else None, p),
     "batch_norm": lambda x, p: batch_norm(x[0], x[1], x[2], x[3], x[4], p),
+    "conv1d_time_first": lambda x, p: F.conv1d(
+        x[0].transpose(1, 2), x[1], x[2] if len(x) > 2 else None, stride=p["stride"],
+        padding=p["padding"], dilation=p["dilation"], groups=p["groups"]).transpose(1, 2),
     "conv1d": lambda x, p: F.conv1d(x[0], x[1], x[2] if len(x) > 2 else None, stride=p["stride"],
                                     padding=p["padding"], dilation=p["dilation"],
                                     groups=p["groups"]),

@@ -1,6 +1,6 @@
 // tests/unit/nnet/conv-test.cc
-// Conv1d/Conv2d (stride, padding, dilation, groups) and pooling against PyTorch and finite
-// differences.
+// Conv1d, Conv1dTimeFirst and Conv2d (stride, padding, dilation, groups) and pooling against
+// PyTorch and finite differences.
 #include "nnet/ops/conv.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +40,13 @@ void CheckConv1dCases(const std::vector<Conv1dCase> &cases, uint64_t seed, bool 
     if (gradients) test::CheckGradients(f, {x, w, b}, 1e-2f, 1e-2f, 3e-3f, "conv1d " + p);
     auto nob = [&](const std::vector<Var> &v) { return Conv1d(v[0], v[1], Var(), o); };
     VOX_CHECK_TORCH({"conv1d", p, {x, w}}, nob, kRtol, kAtol);
+    // The time-first op on (N, L, Cin): against PyTorch's conv1d between transposes.
+    Var xt = In({c.n, c.l, c.cin}, seed + 3);
+    auto tf = [&](const std::vector<Var> &v) { return Conv1dTimeFirst(v[0], v[1], v[2], o); };
+    VOX_CHECK_TORCH({"conv1d_time_first", p, {xt, w, b}}, tf, kRtol, kAtol);
+    if (gradients) test::CheckGradients(tf, {xt, w, b}, 1e-2f, 1e-2f, 3e-3f, "time-first " + p);
+    auto tf_nob = [&](const std::vector<Var> &v) { return Conv1dTimeFirst(v[0], v[1], Var(), o); };
+    VOX_CHECK_TORCH({"conv1d_time_first", p, {xt, w}}, tf_nob, kRtol, kAtol);
   }
 }
 
@@ -49,10 +56,14 @@ TEST(ConvTest, Conv1dMatchesTorch) {
       {2, 3, 11, 5, 3, 1, 1, 1, 1},   {2, 4, 13, 6, 3, 2, 2, 2, 2},
       {1, 8, 9, 8, 4, 1, 2, 1, 4},    // a grouped "positional" conv with even kernel
       {3, 6, 7, 6, 1, 1, 0, 1, 1},    // pointwise
-      {2, 6, 15, 12, 5, 1, 4, 2, 3}};
+      {2, 6, 15, 12, 5, 1, 4, 2, 3},
+      // >= 16 input channels per group: Conv1dTimeFirst's GEMM-per-tap path
+      {2, 16, 13, 6, 3, 2, 2, 2, 1},  {1, 32, 10, 4, 2, 2, 0, 1, 2}};
   CheckConv1dCases(cases, 1, true);
   EXPECT_THROW(Conv1d(In({1, 2, 3}, 1), In({4, 2, 5}, 2), Var()), Error);  // too short
   EXPECT_THROW(Conv1d(In({1, 3, 9}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
+  EXPECT_THROW(Conv1dTimeFirst(In({1, 3, 2}, 1), In({4, 2, 5}, 2), Var()), Error);  // short
+  EXPECT_THROW(Conv1dTimeFirst(In({1, 9, 3}, 1), In({4, 2, 3}, 2), Var()), Error);  // channels
 }
 
 // Larger shapes than above, as the models use them: patches of 72 to 144 rows, several
