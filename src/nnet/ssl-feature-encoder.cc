@@ -30,27 +30,28 @@ std::string SslConvBlock::Describe() const {
 }
 
 Var SslConvBlock::Forward(const Var &x, std::vector<int64_t> *lengths) const {
-  Var y = conv_->Forward(x);
   if (lengths)
     for (int64_t &len : *lengths) len = (len - kernel_) / stride_ + 1;
-  if (group_norm_) {
-    // Per-row statistics over the valid frames only (the caller checked every length >= 1).
-    y = lengths ? GroupNorm(y, y.Dim(1), group_norm_->Find("weight"), group_norm_->Find("bias"),
-                            *lengths, eps_)
-                : group_norm_->Forward(y);
+  if (!group_norm_) {
+    Var y = conv_->ForwardTimeFirst(x);
+    // LayerNorm normalises channels, the last axis of time-first frames.
+    if (layer_norm_) y = layer_norm_->Forward(y);
+    return Gelu(y);
   }
-  return LayerNormAndGelu(y);
-}
-
-Var SslConvBlock::LayerNormAndGelu(const Var &y) const {
-  // LayerNorm normalises channels, the last axis of (B, T, C).
-  if (layer_norm_) return Gelu(Transpose(layer_norm_->Forward(Transpose(y, 1, 2)), 1, 2));
-  return Gelu(y);
+  // The group norm normalises each channel over time, channels first as GroupNorm takes
+  // them. Its block reads the waveform (one channel: (B, L, 1) is (B, 1, L) in memory).
+  Var xc = x.Dim(2) == 1 ? Reshape(x, {x.Dim(0), 1, x.Dim(1)}) : Transpose(x, 1, 2);
+  Var y = conv_->Forward(xc);
+  // Per-row statistics over the valid frames only (the caller checked every length >= 1).
+  y = lengths ? GroupNorm(y, y.Dim(1), group_norm_->Find("weight"), group_norm_->Find("bias"),
+                          *lengths, eps_)
+              : group_norm_->Forward(y);
+  return Transpose(Gelu(y), 1, 2);
 }
 
 Var SslConvBlock::NormAndGelu(const Var &y, const std::vector<float> &mean,
                               const std::vector<float> &inv_std) const {
-  if (!group_norm_) return LayerNormAndGelu(y);
+  if (!group_norm_) VOX_ERR << "SslConvBlock::NormAndGelu: the block has no group norm";
   const Tensor v = y.value();
   const int64_t b = v.Dim(0), c = v.Dim(1), l = v.Dim(2);
   const float *w = group_norm_->Find("weight").value().Data();
@@ -63,7 +64,7 @@ Var SslConvBlock::NormAndGelu(const Var &y, const std::vector<float> &mean,
     float *dst = z.Data() + r * l;
     for (int64_t i = 0; i < l; i++) dst[i] = src[i] * scale + shift;
   }
-  return LayerNormAndGelu(Var(z));
+  return Transpose(Gelu(Var(z)), 1, 2);
 }
 
 SslFeatureEncoder::SslFeatureEncoder(const SslConfig &config, RandomGenerator *rng)
@@ -91,7 +92,7 @@ Var SslFeatureEncoder::Forward(const Var &wave, int64_t piece_frames) const {
   if (piece_frames >= 0 && !GradEnabled() &&
       config_.NumFrames(wave.Dim(1)) > PieceFrames(piece_frames))
     return ForwardInPieces(wave, {}, PieceFrames(piece_frames));
-  Var x = Reshape(wave, {wave.Dim(0), 1, wave.Dim(1)});
+  Var x = Reshape(wave, {wave.Dim(0), wave.Dim(1), 1});
   for (size_t i = 0; i < conv_layers_->size(); i++)
     x = conv_layers_->At<SslConvBlock>(i).Forward(x);
   return x;
@@ -111,7 +112,7 @@ Var SslFeatureEncoder::Forward(const Var &wave, const std::vector<int64_t> &leng
       config_.NumFrames(wave.Dim(1)) > PieceFrames(piece_frames))
     return ForwardInPieces(wave, lengths, PieceFrames(piece_frames));
   std::vector<int64_t> valid = lengths;
-  Var x = Reshape(wave, {wave.Dim(0), 1, wave.Dim(1)});
+  Var x = Reshape(wave, {wave.Dim(0), wave.Dim(1), 1});
   for (size_t i = 0; i < conv_layers_->size(); i++)
     x = conv_layers_->At<SslConvBlock>(i).Forward(x, &valid);
   return x;
@@ -125,7 +126,7 @@ Var SslFeatureEncoder::ForwardInPieces(const Var &wave, const std::vector<int64_
   const Tensor samples = wave.value();
   const SslConvBlock &first = conv_layers_->At<SslConvBlock>(0);
   const SslConvLayer &layer0 = config_.conv_layers[0];
-  Tensor out({rows, channels, num_frames});
+  Tensor out({rows, num_frames, channels});
   for (int64_t r = 0; r < rows; r++) {
     const float *row = samples.Data() + r * n;
     const int64_t len = lengths.empty() ? n : lengths[r];
@@ -167,14 +168,14 @@ Var SslFeatureEncoder::ForwardInPieces(const Var &wave, const std::vector<int64_
     const int64_t valid = config_.NumFrames(len);
     for (int64_t f0 = 0; f0 < valid; f0 += piece_frames) {
       const int64_t f1 = std::min(valid, f0 + piece_frames);
-      Var x = first.NormAndGelu(first.Conv(slice(f0 * hop, (f1 - 1) * hop + field)), mean,
-                                inv_std);
+      const Var piece = slice(f0 * hop, (f1 - 1) * hop + field);
+      Var x = first.HasGroupNorm() ? first.NormAndGelu(first.Conv(piece), mean, inv_std)
+                                   : first.Forward(Reshape(piece, {1, piece.Dim(2), 1}));
       for (size_t i = 1; i < conv_layers_->size(); i++)
         x = conv_layers_->At<SslConvBlock>(i).Forward(x);
-      const Tensor y = x.value();
-      for (int64_t c = 0; c < channels; c++)
-        std::copy(y.Data() + c * (f1 - f0), y.Data() + (c + 1) * (f1 - f0),
-                  out.Data() + (r * channels + c) * num_frames + f0);
+      const Tensor y = x.value();  // (1, f1 - f0, channels)
+      std::copy(y.Data(), y.Data() + (f1 - f0) * channels,
+                out.Data() + (r * num_frames + f0) * channels);
     }
   }
   return Var(out);

@@ -4,7 +4,10 @@
 // convolutions from the raw waveform to frames, then the feature projection (LayerNorm over
 // the conv channels and a Linear to the transformer's width).
 //
-// Each conv block is Conv1d (no padding) -> norm -> exact GELU. The norm depends on the mode:
+// Each conv block is Conv1d (no padding) -> norm -> exact GELU. Blocks pass time-first frames
+// (B, T, C), the layout the transformer takes, so that the wide convolutions need no patch
+// matrix (Conv1dTimeFirst); only a group-norm block runs channels first (GroupNorm's layout)
+// and transposes its output. The norm depends on the mode:
 //   group_norm: only block 0 has one, a GroupNorm with one group per channel, so each channel
 //               is normalised over time: with the statistics of the whole (padded) input row
 //               as the official code does, or, given per-row lengths, of the row's own valid
@@ -45,22 +48,21 @@ class SslConvBlock : public Module {
                RandomGenerator *rng);
   std::string TypeName() const override { return "SslConvBlock"; }
   std::string Describe() const override;
-  // x (B, Cin, L) -> (B, Cout, Lout), Lout = (L - kernel) / stride + 1. lengths: empty (every
+  // x (B, L, Cin) -> (B, Lout, Cout), Lout = (L - kernel) / stride + 1. lengths: empty (every
   // row fully valid), or the valid input positions of each row (B values, each <= L); then the
   // group norm uses each row's valid output frames only and *lengths becomes the output's
   // valid lengths. Frames past a row's valid length hold unspecified values.
   Var Forward(const Var &x, std::vector<int64_t> *lengths = nullptr) const;
 
-  // Inference pieces (SslFeatureEncoder): the conv alone, and the rest of the block given
-  // the group norm's per-channel mean and 1/sqrt(var + eps) over the whole input (ignored
-  // by blocks without a group norm).
+  // Inference pieces of a group-norm block (SslFeatureEncoder): the conv alone, channels
+  // first ((B, Cin, L) -> (B, Cout, Lout)), and the rest of the block given the group norm's
+  // per-channel mean and 1/sqrt(var + eps) over the whole input, returning (B, Lout, Cout).
   bool HasGroupNorm() const { return group_norm_ != nullptr; }
   Var Conv(const Var &x) const { return conv_->Forward(x); }
   Var NormAndGelu(const Var &y, const std::vector<float> &mean,
                   const std::vector<float> &inv_std) const;
 
  private:
-  Var LayerNormAndGelu(const Var &y) const;
   Norm norm_;
   int64_t kernel_, stride_;
   float eps_;
@@ -74,7 +76,7 @@ class SslFeatureEncoder : public Module {
  public:
   explicit SslFeatureEncoder(const SslConfig &config, RandomGenerator *rng = nullptr);
   std::string TypeName() const override { return "SslFeatureEncoder"; }
-  // wave (B, N) samples in [-1, 1] (or normalised) -> (B, C_conv, T), T = config.NumFrames(N).
+  // wave (B, N) samples in [-1, 1] (or normalised) -> (B, T, C_conv), T = config.NumFrames(N).
   // Throws Error if N is shorter than the receptive field.
   // piece_frames: output frames per piece in inference (see above); 0 = 250, < 0 = never.
   Var Forward(const Var &wave, int64_t piece_frames = -1) const;

@@ -52,14 +52,13 @@ SslOutputs SslModel::Run(const Var &wave, const Tensor &padding_mask,
   }
 
   SslOutputs out;
-  Var conv = lengths ? feature_extractor_->Forward(wave, *lengths, opts.conv_chunk_frames)
-                     : feature_extractor_->Forward(wave, opts.conv_chunk_frames);  // (B, C, T)
-  if (Training() && config_.feature_grad_mult != 1.0f && conv.RequiresGrad()) {
+  Var features = lengths ? feature_extractor_->Forward(wave, *lengths, opts.conv_chunk_frames)
+                         : feature_extractor_->Forward(wave, opts.conv_chunk_frames);  // (B, T, C)
+  if (Training() && config_.feature_grad_mult != 1.0f && features.RequiresGrad()) {
     // Same value, gradient scaled by feature_grad_mult (fairseq's GradMultiply).
     const float m = config_.feature_grad_mult;
-    conv = Add(MulScalar(conv, m), MulScalar(conv.Detach(), 1.0f - m));
+    features = Add(MulScalar(features, m), MulScalar(features.Detach(), 1.0f - m));
   }
-  Var features = Transpose(conv, 1, 2);  // (B, T, C)
   const int64_t b = features.Dim(0), t = features.Dim(1);
   if (padding_mask.Defined()) out.frame_mask = SslFrameMask(padding_mask, t);
   if (lengths) {

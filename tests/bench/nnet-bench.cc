@@ -19,7 +19,6 @@
 #include "matrix/thread-pool.h"
 #include "nnet/linear.h"
 #include "nnet/ops/attention.h"
-#include "nnet/ops/conv.h"
 #include "nnet/ops/elementwise.h"
 #include "nnet/ops/fused.h"
 #include "nnet/ops/matmul.h"
@@ -27,6 +26,7 @@
 #include "nnet/ops/reduce.h"
 #include "nnet/ops/shape.h"
 #include "nnet/random.h"
+#include "nnet/ssl-feature-encoder.h"
 
 using namespace voxtools;
 
@@ -77,30 +77,15 @@ struct Block {
   }
 };
 
+// wav2vec2 / WavLM Base's convolutional feature encoder as compute-ssl-feats runs it
+// (SslFeatureEncoder, default config): (512, 10, 5), 4 x (512, 3, 2), 2 x (512, 2, 2), no
+// bias; GroupNorm(512) after the first conv; GELU after each. Blocks after the first run
+// time-first (Conv1dTimeFirst); the output is (B, T, C), where PyTorch's stack gives (B, C, T)
+// and torchaudio then takes a transposed view.
 struct ConvStack {
-  // wav2vec2 / WavLM: (512, 10, 5), 4 x (512, 3, 2), 2 x (512, 2, 2); GroupNorm(512) after the
-  // first conv; GELU after each.
-  std::vector<Var> weights;
-  std::vector<int64_t> kernel, stride;
-  Var gn_w, gn_b;
-  explicit ConvStack(RandomGenerator *rng) {
-    kernel = {10, 3, 3, 3, 3, 2, 2};
-    stride = {5, 2, 2, 2, 2, 2, 2};
-    for (size_t i = 0; i < kernel.size(); i++)
-      weights.push_back(Param(rng, {512, i == 0 ? 1 : 512, kernel[i]}, 0.05f));
-    gn_w = Var(Tensor::Full({512}, 1.0f), true), gn_b = Param(rng, {512}, 0.1f);
-  }
-  Var Forward(const Var &wav) const {  // (B, 1, L)
-    Var x = wav;
-    for (size_t i = 0; i < weights.size(); i++) {
-      Conv1dOptions o;
-      o.stride = stride[i];
-      x = Conv1d(x, weights[i], Var(), o);
-      if (i == 0) x = GroupNorm(x, 512, gn_w, gn_b);
-      x = Gelu(x);
-    }
-    return x;
-  }
+  SslFeatureEncoder encoder;
+  explicit ConvStack(RandomGenerator *rng) : encoder(SslConfig(), rng) {}
+  Var Forward(const Var &wav) const { return encoder.Forward(wav); }  // (B, samples)
 };
 
 void Train(const Var &y) { SumAll(y).Backward(); }
@@ -150,7 +135,7 @@ int main(int argc, char **argv) {
   if (!want("convstack") && only != "convstack-infer") return 0;
 
   ConvStack conv(&rng);
-  Tensor wt = Tensor::Empty({4, 1, 16000});
+  Tensor wt = Tensor::Empty({4, 16000});
   rng.FillNormal(0, 1, &wt);
   Var wav(wt);
   double infer = BestTime(repeats, [&] {
