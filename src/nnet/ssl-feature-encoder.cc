@@ -5,11 +5,52 @@
 #include <cmath>
 #include <sstream>
 
+#include "matrix/cpu-math.h"
+#include "matrix/thread-pool.h"
 #include "nnet/ops/elementwise.h"
 #include "nnet/ops/norm.h"
 #include "nnet/ops/shape.h"
 
 namespace voxtools {
+namespace {
+
+// Inference helpers for the group-norm block on time-first frames y (T, C), where each
+// channel is a column: the GroupNorm op would need (C, T) and two transposes around it.
+
+// sum[c] += sum_t y[t][c], sum_sq[c] += sum_t y[t][c]^2 over t < frames, in double; channels
+// in parallel, each thread owning its columns.
+void AddChannelSums(const float *y, int64_t frames, int64_t channels, double *sum,
+                    double *sum_sq) {
+  ParallelFor(channels, 64, [&](int64_t c0, int64_t c1) {
+    std::vector<double> s(c1 - c0, 0.0), ss(c1 - c0, 0.0);
+    for (int64_t t = 0; t < frames; t++) {
+      const float *row = y + t * channels + c0;
+      for (int64_t c = 0; c < c1 - c0; c++) {
+        s[c] += row[c];
+        ss[c] += double(row[c]) * row[c];
+      }
+    }
+    for (int64_t c = c0; c < c1; c++) sum[c] += s[c - c0], sum_sq[c] += ss[c - c0];
+  });
+}
+
+// y[t][c] <- GELU(y[t][c] scale[c] + shift[c]) for t < frames, in place; frames in parallel.
+void AffineGeluFrames(float *y, int64_t frames, int64_t channels, const float *scale,
+                      const float *shift) {
+  ParallelFor(frames, std::max<int64_t>(1, 16384 / std::max<int64_t>(channels, 1)),
+              [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      float *row = y + t * channels;
+      for (int64_t c = 0; c < channels; c++) {
+        const float v = row[c] * scale[c] + shift[c];
+        float gauss;
+        row[c] = v * GeluCdf(v, &gauss);
+      }
+    }
+  });
+}
+
+}  // namespace
 
 SslConvBlock::SslConvBlock(int64_t in_dim, const SslConvLayer &layer, bool bias, Norm norm,
                            float eps, RandomGenerator *rng)
@@ -38,8 +79,23 @@ Var SslConvBlock::Forward(const Var &x, std::vector<int64_t> *lengths) const {
     if (layer_norm_) y = layer_norm_->Forward(y);
     return Gelu(y);
   }
-  // The group norm normalises each channel over time, channels first as GroupNorm takes
-  // them. Its block reads the waveform (one channel: (B, L, 1) is (B, 1, L) in memory).
+  if (!GradEnabled()) {
+    // Inference: the group norm's statistics per row and channel straight from the
+    // time-first conv output, then norm and GELU in one pass over it.
+    Var y = conv_->ForwardTimeFirst(x);
+    Tensor v = y.value();  // a fresh output, shared with nothing: normalised in place
+    const int64_t rows = v.Dim(0), frames = v.Dim(1), channels = v.Dim(2);
+    for (int64_t r = 0; r < rows; r++) {
+      float *row = v.Data() + r * frames * channels;
+      std::vector<float> mean, inv_std;
+      GroupNormStatistics(row, lengths ? (*lengths)[r] : frames, channels, &mean, &inv_std);
+      NormAndGelu(row, frames, mean, inv_std);
+    }
+    return y;
+  }
+  // Training: GroupNorm (with its backward) takes channels first. The block reads the
+  // waveform (one channel: (B, L, 1) is (B, 1, L) in memory), so only its output is
+  // transposed.
   Var xc = x.Dim(2) == 1 ? Reshape(x, {x.Dim(0), 1, x.Dim(1)}) : Transpose(x, 1, 2);
   Var y = conv_->Forward(xc);
   // Per-row statistics over the valid frames only (the caller checked every length >= 1).
@@ -49,22 +105,38 @@ Var SslConvBlock::Forward(const Var &x, std::vector<int64_t> *lengths) const {
   return Transpose(Gelu(y), 1, 2);
 }
 
-Var SslConvBlock::NormAndGelu(const Var &y, const std::vector<float> &mean,
-                              const std::vector<float> &inv_std) const {
-  if (!group_norm_) VOX_ERR << "SslConvBlock::NormAndGelu: the block has no group norm";
-  const Tensor v = y.value();
-  const int64_t b = v.Dim(0), c = v.Dim(1), l = v.Dim(2);
-  const float *w = group_norm_->Find("weight").value().Data();
-  const float *bias = group_norm_->Find("bias").value().Data();
-  Tensor z = Tensor::Empty({b, c, l});
-  for (int64_t r = 0; r < b * c; r++) {
-    const int64_t ch = r % c;
-    const float scale = inv_std[ch] * w[ch], shift = bias[ch] - mean[ch] * scale;
-    const float *src = v.Data() + r * l;
-    float *dst = z.Data() + r * l;
-    for (int64_t i = 0; i < l; i++) dst[i] = src[i] * scale + shift;
+void SslConvBlock::GroupNormStatistics(const float *y, int64_t frames, int64_t channels,
+                                       std::vector<float> *mean,
+                                       std::vector<float> *inv_std) const {
+  std::vector<double> sum(channels, 0.0), sum_sq(channels, 0.0);
+  AddChannelSums(y, frames, channels, sum.data(), sum_sq.data());
+  FinishStatistics(sum, sum_sq, frames, mean, inv_std);
+}
+
+void SslConvBlock::FinishStatistics(const std::vector<double> &sum,
+                                    const std::vector<double> &sum_sq, int64_t frames,
+                                    std::vector<float> *mean, std::vector<float> *inv_std) const {
+  mean->clear(), inv_std->clear();
+  for (size_t c = 0; c < sum.size(); c++) {
+    const double m = sum[c] / frames, var = std::max(0.0, sum_sq[c] / frames - m * m);
+    mean->push_back(static_cast<float>(m));
+    inv_std->push_back(static_cast<float>(1.0 / std::sqrt(var + eps_)));
   }
-  return Transpose(Gelu(Var(z)), 1, 2);
+}
+
+void SslConvBlock::NormAndGelu(float *y, int64_t frames, const std::vector<float> &mean,
+                               const std::vector<float> &inv_std) const {
+  if (!group_norm_ || mean.size() != inv_std.size())
+    VOX_ERR << "SslConvBlock::NormAndGelu: no group norm, or statistics of unequal sizes";
+  const int64_t channels = static_cast<int64_t>(mean.size());
+  const float *w = group_norm_->Find("weight").value().Data();
+  const float *b = group_norm_->Find("bias").value().Data();
+  std::vector<float> scale(channels), shift(channels);
+  for (int64_t c = 0; c < channels; c++) {
+    scale[c] = inv_std[c] * w[c];
+    shift[c] = b[c] - mean[c] * scale[c];
+  }
+  AffineGeluFrames(y, frames, channels, scale.data(), shift.data());
 }
 
 SslFeatureEncoder::SslFeatureEncoder(const SslConfig &config, RandomGenerator *rng)
@@ -130,9 +202,9 @@ Var SslFeatureEncoder::ForwardInPieces(const Var &wave, const std::vector<int64_
   for (int64_t r = 0; r < rows; r++) {
     const float *row = samples.Data() + r * n;
     const int64_t len = lengths.empty() ? n : lengths[r];
-    // A Var over samples [begin, end) of this row, shaped (1, 1, end - begin).
+    // A Var over samples [begin, end) of this row, time-first: (1, end - begin, 1).
     auto slice = [&](int64_t begin, int64_t end) {
-      Tensor x = Tensor::Empty({1, 1, end - begin});
+      Tensor x = Tensor::Empty({1, end - begin, 1});
       std::copy(row + begin, row + end, x.Data());
       return Var(x);
     };
@@ -146,22 +218,9 @@ Var SslFeatureEncoder::ForwardInPieces(const Var &wave, const std::vector<int64_
         const int64_t e = std::min(frames0, a + piece0);
         const Tensor y = first.Conv(slice(a * layer0.stride,
                                           (e - 1) * layer0.stride + layer0.kernel)).value();
-        for (int64_t c = 0; c < layer0.dim; c++) {
-          const float *p = y.Data() + c * (e - a);
-          double s = 0, ss = 0;
-          for (int64_t i = 0; i < e - a; i++) {
-            s += p[i];
-            ss += double(p[i]) * p[i];
-          }
-          sum[c] += s;
-          sum_sq[c] += ss;
-        }
+        AddChannelSums(y.Data(), e - a, layer0.dim, sum.data(), sum_sq.data());
       }
-      for (int64_t c = 0; c < layer0.dim; c++) {
-        const double m = sum[c] / frames0, var = std::max(0.0, sum_sq[c] / frames0 - m * m);
-        mean.push_back(static_cast<float>(m));
-        inv_std.push_back(static_cast<float>(1.0 / std::sqrt(var + config_.layer_norm_eps)));
-      }
+      first.FinishStatistics(sum, sum_sq, frames0, &mean, &inv_std);
     }
     // Frames [f0, f1) from samples [f0 * hop, (f1 - 1) * hop + field): every block's frames
     // line up with the whole computation's because the piece starts on a multiple of hop.
@@ -169,8 +228,11 @@ Var SslFeatureEncoder::ForwardInPieces(const Var &wave, const std::vector<int64_
     for (int64_t f0 = 0; f0 < valid; f0 += piece_frames) {
       const int64_t f1 = std::min(valid, f0 + piece_frames);
       const Var piece = slice(f0 * hop, (f1 - 1) * hop + field);
-      Var x = first.HasGroupNorm() ? first.NormAndGelu(first.Conv(piece), mean, inv_std)
-                                   : first.Forward(Reshape(piece, {1, piece.Dim(2), 1}));
+      Var x = first.HasGroupNorm() ? first.Conv(piece) : first.Forward(piece);
+      if (first.HasGroupNorm()) {
+        Tensor v = x.value();  // the conv's fresh output: normalised in place
+        first.NormAndGelu(v.Data(), v.Dim(1), mean, inv_std);
+      }
       for (size_t i = 1; i < conv_layers_->size(); i++)
         x = conv_layers_->At<SslConvBlock>(i).Forward(x);
       const Tensor y = x.value();  // (1, f1 - f0, channels)

@@ -54,14 +54,20 @@ class SslConvBlock : public Module {
   // valid lengths. Frames past a row's valid length hold unspecified values.
   Var Forward(const Var &x, std::vector<int64_t> *lengths = nullptr) const;
 
-  // Inference pieces of a group-norm block (SslFeatureEncoder): the conv alone, channels
-  // first ((B, Cin, L) -> (B, Cout, Lout)), and the rest of the block given the group norm's
-  // per-channel mean and 1/sqrt(var + eps) over the whole input, returning (B, Lout, Cout).
+  // Inference pieces of a group-norm block on time-first frames (SslFeatureEncoder and
+  // Forward without gradients): the conv alone, x (B, L, Cin) -> (B, Lout, Cout); the group
+  // norm's per-channel mean and 1/sqrt(var + eps) over the first `frames` frames of one row
+  // y (T, C), from its sums (in double) or from the row; and the rest of the block in place
+  // on a row's frames: y <- GELU(GroupNorm(y)) with those statistics.
   bool HasGroupNorm() const { return group_norm_ != nullptr; }
-  Var Conv(const Var &x) const { return conv_->Forward(x); }
-  Var NormAndGelu(const Var &y, const std::vector<float> &mean,
-                  const std::vector<float> &inv_std) const;
-
+  Var Conv(const Var &x) const { return conv_->ForwardTimeFirst(x); }
+  void FinishStatistics(const std::vector<double> &sum, const std::vector<double> &sum_sq,
+                        int64_t frames, std::vector<float> *mean,
+                        std::vector<float> *inv_std) const;
+  void GroupNormStatistics(const float *y, int64_t frames, int64_t channels,
+                           std::vector<float> *mean, std::vector<float> *inv_std) const;
+  void NormAndGelu(float *y, int64_t frames, const std::vector<float> &mean,
+                   const std::vector<float> &inv_std) const;
  private:
   Norm norm_;
   int64_t kernel_, stride_;
