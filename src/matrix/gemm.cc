@@ -3,9 +3,30 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
 #include "matrix/thread-pool.h"
 
 namespace voxtools {
+namespace {
+
+// A large product runs as GetNumThreads() blocks of rows (or columns) of C on our threads,
+// each one single-threaded OpenBLAS call, rather than as one call that OpenBLAS splits: on 2
+// cores OpenBLAS's own threading ran 5-35% slower on the engine's shapes (tests/bench/README.md,
+// 2026-11-22; its threads meet once per block of the product, ours once per product). Every
+// block packs all of the other operand, so each must keep kMinBlockRows rows or columns.
+constexpr int64_t kMinBlockRows = 128;
+constexpr double kMinSplitMultiplyAdds = 5e7;
+
+void BlasSgemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+               int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a == Trans::kYes ? CblasTrans : CblasNoTrans,
+              trans_b == Trans::kYes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
+              beta, c, ldc);
+}
+
+}  // namespace
 
 void Sgemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha,
            const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
@@ -18,9 +39,27 @@ void Sgemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float 
     return;
   }
   EnsureBlasThreads();
-  cblas_sgemm(CblasRowMajor, trans_a == Trans::kYes ? CblasTrans : CblasNoTrans,
-              trans_b == Trans::kYes ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb,
-              beta, c, ldc);
+  const int64_t threads = GetNumThreads();
+  const bool by_rows = m >= threads * kMinBlockRows, by_cols = n >= threads * kMinBlockRows;
+  if (threads == 1 || InsideParallelFor() || double(m) * n * k < kMinSplitMultiplyAdds ||
+      !(by_rows || by_cols)) {
+    BlasSgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int64_t size = by_rows ? m : n, per = (size + threads - 1) / threads;
+  ParallelForSerialBlas(threads, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t i0 = p * per, i1 = std::min(size, i0 + per);
+      if (i0 >= i1) continue;
+      if (by_rows)  // rows i0..i1 of op(A) and of C
+        BlasSgemm(trans_a, trans_b, i1 - i0, n, k, alpha,
+                  trans_a == Trans::kYes ? a + i0 : a + i0 * lda, lda, b, ldb, beta,
+                  c + i0 * ldc, ldc);
+      else  // columns i0..i1 of op(B) and of C
+        BlasSgemm(trans_a, trans_b, m, i1 - i0, k, alpha, a, lda,
+                  trans_b == Trans::kYes ? b + i0 * ldb : b + i0, ldb, beta, c + i0, ldc);
+    }
+  });
 }
 
 void SgemmBatched(Trans trans_a, Trans trans_b, int64_t batch, int64_t m, int64_t n, int64_t k,

@@ -1,6 +1,7 @@
 // src/matrix/gemm.h
 // Matrix products on tensors through cblas_sgemm (OpenBLAS), named and documented as formulas
-// in Kaldi's manner.
+// in Kaldi's manner. Large products are split into blocks of rows (or columns) of C over our
+// threads, each a single-threaded OpenBLAS call (gemm.cc says why).
 #ifndef VOXTOOLS_MATRIX_GEMM_H_
 #define VOXTOOLS_MATRIX_GEMM_H_
 

@@ -126,6 +126,8 @@ void SetNumThreads(int num_threads) {
 
 int GetNumThreads() { return g_num_threads; }
 
+bool InsideParallelFor() { return ThreadPool::t_inside; }
+
 void ThreadOptions::Validate() const {
   if (num_threads < 1) VOX_ERR << "--num-threads must be >= 1, got " << num_threads;
 }

@@ -57,6 +57,9 @@ void ParallelFor(int64_t n, int64_t grain, const std::function<void(int64_t, int
 void ParallelForSerialBlas(int64_t n, int64_t grain,
                            const std::function<void(int64_t, int64_t)> &fn);
 
+// True on a thread that runs a chunk of a ParallelFor (where a nested one runs serially).
+bool InsideParallelFor();
+
 // The kernel set OpenBLAS chose for this CPU ("SkylakeX", "Haswell", ...).
 std::string BlasCoreName();
 
