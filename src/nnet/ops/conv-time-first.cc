@@ -23,12 +23,18 @@ namespace {
 // Groups of fewer input channels than this are gathered (one GEMM of depth Cin/g K); wider
 // ones run one GEMM per tap of depth Cin/g.
 constexpr int64_t kGatherBelow = 16;
+// Work items of fewer output frames than this run per tap even where ConvPairs applies.
+constexpr int64_t kMinPairedFrames = 512;
 
 struct TimeFirstGeom {
   int64_t n, l, cin, cout, k, lout, groups, stride, pad, dil;
   int64_t CinG() const { return cin / groups; }
   int64_t CoutG() const { return cout / groups; }
   bool Gather() const { return CinG() < kGatherBelow; }
+  // wav2vec2's layers 1-4: frames in pairs (ConvPairs).
+  bool Paired() const {
+    return k == 3 && stride == 2 && dil == 1 && pad == 0 && groups == 1 && !Gather();
+  }
   // Input row of output frame t at tap j (may lie in the zero padding).
   int64_t Row(int64_t t, int64_t j) const { return stride * t - pad + dil * j; }
   // Output frames [*lo, *hi) whose tap-j row lies inside the input.
@@ -79,6 +85,56 @@ void ScatterPatchesAdd(const TimeFirstGeom &g, const float *gp, int64_t gr, floa
       float *dst = gxs + r * g.cin + gr * cing;
       for (int64_t c = 0; c < cing; c++) dst[c] += gp[t * width + c * g.k + j];
     }
+}
+
+// Frames [t0, t1) (t0 even) of one sample for kernel 3, stride 2, no padding, one group,
+// with wt from WeightsByTap and w02 = wt[0] + wt[2]. Frames 2u and 2u + 1 share input row
+// 4u + 2 (tap 2 of one, tap 0 of the other), and Winograd's minimal filtering F(2, 2) gives
+// both their outer-tap sums with three products instead of four:
+//   y[2u]     = W0 (x[4u] - x[4u+2])     + (W0 + W2) x[4u+2] + W1 x[4u+1]
+//   y[2u + 1] = W2 (x[4u+4] - x[4u+2])   + (W0 + W2) x[4u+2] + W1 x[4u+3]
+// Five Cin x Cout products per pair instead of six (a sixth fewer multiply-adds), for two
+// difference rows per pair and a copy of the shared product. Worth it for long items only
+// (kMinPairedFrames): on shorter ones the thinner products lose what the sixth saves. Rounding: the differences add
+// one rounding of the inputs, well inside float32's usual error of such sums.
+// beta: 0 to write y, 1 to add to it (y holds the bias).
+void ConvPairs(const TimeFirstGeom &g, const float *xs, const float *wt, const float *w02,
+               int64_t t0, int64_t t1, float beta, float *ys) {
+  const int64_t cin = g.cin, cout = g.cout, pairs = (t1 - t0) / 2;
+  const float *w0 = wt, *w1 = wt + cout * cin, *w2 = wt + 2 * cout * cin;
+  if (pairs > 0) {
+    Tensor d = Tensor::Empty({2, pairs, cin});
+    float *d0 = d.Data(), *d2 = d0 + pairs * cin;
+    const float *x0 = xs + 2 * t0 * cin;  // pair u's first row, 4u + 2 t0, is x0 + 4 u cin
+    for (int64_t u = 0; u < pairs; u++) {
+      const float *r = x0 + 4 * u * cin;
+      for (int64_t c = 0; c < cin; c++) {
+        d0[u * cin + c] = r[c] - r[2 * cin + c];
+        d2[u * cin + c] = r[4 * cin + c] - r[2 * cin + c];
+      }
+    }
+    float *even = ys + t0 * cout, *odd = even + cout;  // rows 2 cout apart
+    // The shared product first, into the even frames, copied to the odd ones; then the rest
+    // adds to each.
+    Sgemm(Trans::kNo, Trans::kYes, pairs, cout, cin, 1.0f, x0 + 2 * cin, 4 * cin, w02, cin,
+          beta, even, 2 * cout);
+    for (int64_t u = 0; u < pairs; u++)
+      std::memcpy(odd + 2 * u * cout, even + 2 * u * cout, cout * sizeof(float));
+    Sgemm(Trans::kNo, Trans::kYes, pairs, cout, cin, 1.0f, d0, cin, w0, cin, 1.0f, even,
+          2 * cout);
+    Sgemm(Trans::kNo, Trans::kYes, pairs, cout, cin, 1.0f, x0 + cin, 4 * cin, w1, cin, 1.0f,
+          even, 2 * cout);
+    Sgemm(Trans::kNo, Trans::kYes, pairs, cout, cin, 1.0f, d2, cin, w2, cin, 1.0f, odd,
+          2 * cout);
+    Sgemm(Trans::kNo, Trans::kYes, pairs, cout, cin, 1.0f, x0 + 3 * cin, 4 * cin, w1, cin, 1.0f,
+          odd, 2 * cout);
+  }
+  if ((t1 - t0) % 2 == 1) {  // the last frame alone, tap by tap
+    const int64_t t = t1 - 1;
+    for (int64_t j = 0; j < 3; j++)
+      Sgemm(Trans::kNo, Trans::kYes, 1, cout, cin, 1.0f, xs + (2 * t + j) * cin, cin,
+            wt + j * cout * cin, cin, j > 0 ? 1.0f : beta, ys + t * cout, cout);
+  }
 }
 
 class ConvTimeFirstNode : public Node {
@@ -188,17 +244,29 @@ Var Conv1dTimeFirst(const Var &x, const Var &weight, const Var &bias, const Conv
   // (wav2vec2's third layer, 799 x 512 x 512 per tap: no faster on 2 threads than on 1).
   const int64_t per_sample = std::max<int64_t>(
       1, std::min((GetNumThreads() + g.n - 1) / g.n, g.lout / 64));
-  const int64_t chunk = (g.lout + per_sample - 1) / per_sample;
+  int64_t chunk = (g.lout + per_sample - 1) / per_sample;
+  Tensor w02;
+  if (g.Paired()) {
+    chunk += chunk % 2;  // items start on even frames
+    w02 = Tensor::Empty({g.cout, g.cin});
+    const float *w0 = wt.Data(), *w2 = w0 + 2 * g.cout * g.cin;
+    for (int64_t i = 0; i < g.cout * g.cin; i++) w02.Data()[i] = w0[i] + w2[i];
+  }
   ParallelForSerialBlas(g.n * per_sample, 1, [&](int64_t i0, int64_t i1) {
     Tensor p = g.Gather() ? Tensor::Empty({chunk * width}) : Tensor();
     for (int64_t item = i0; item < i1; item++) {
       const int64_t s = item / per_sample, t0 = item % per_sample * chunk;
       const int64_t t1 = std::min(g.lout, t0 + chunk);
+      if (t0 >= t1) continue;
       const float *xs = px + s * g.l * g.cin;
       float *ys = y.Data() + s * g.lout * g.cout;
       if (preset)
         for (int64_t t = t0; t < t1; t++)
           for (int64_t c = 0; c < g.cout; c++) ys[t * g.cout + c] = pb ? pb[c] : 0.0f;
+      if (g.Paired() && t1 - t0 >= kMinPairedFrames) {
+        ConvPairs(g, xs, wt.Data(), w02.Data(), t0, t1, preset ? 1.0f : 0.0f, ys);
+        continue;
+      }
       for (int64_t gr = 0; gr < g.groups; gr++) {
         if (g.Gather()) {
           GatherPatches(g, xs, gr, t0, t1, p.Data());

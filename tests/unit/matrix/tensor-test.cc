@@ -76,35 +76,52 @@ TEST(TensorTest, CacheReusesFreedBlocks) {
   EXPECT_EQ(b.Data(), first);
 }
 
-// Slow, obvious product to check the cblas wrapper, all transpose flags and odd sizes.
-TEST(GemmTest, MatchesNaiveProduct) {
-  for (int64_t m : {1, 3, 17}) {
-    for (int64_t n : {1, 5, 33}) {
-      for (int64_t k : {1, 7, 16}) {
-        for (int ta = 0; ta < 2; ta++) {
-          for (int tb = 0; tb < 2; tb++) {
-            std::vector<float> a(m * k), b(k * n), c(m * n, 1.0f);
-            for (size_t i = 0; i < a.size(); i++) a[i] = 0.1f * ((i * 7) % 13) - 0.6f;
-            for (size_t i = 0; i < b.size(); i++) b[i] = 0.05f * ((i * 5) % 11) - 0.2f;
-            Sgemm(ta ? Trans::kYes : Trans::kNo, tb ? Trans::kYes : Trans::kNo, m, n, k, 2.0f,
-                  a.data(), ta ? m : k, b.data(), tb ? k : n, 0.5f, c.data(), n);
-            double nonzero = 0;
-            for (int64_t i = 0; i < m; i++) {
-              for (int64_t j = 0; j < n; j++) {
-                double s = 0;
-                for (int64_t l = 0; l < k; l++)
-                  s += double(ta ? a[l * m + i] : a[i * k + l]) * (tb ? b[j * k + l] : b[l * n + j]);
-                double expect = 2.0 * s + 0.5;
-                EXPECT_NEAR(c[i * n + j], expect, 1e-5 * (1 + std::fabs(expect)));
-                nonzero += std::fabs(s);
-              }
-            }
-            EXPECT_GT(nonzero, 0.0);
-          }
-        }
-      }
+// C = 2 op(A) op(B) + 0.5 C through Sgemm against a slow, obvious product in double.
+void CheckSgemmAgainstNaive(int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+  std::vector<float> a(m * k), b(k * n), c(m * n, 1.0f);
+  for (size_t i = 0; i < a.size(); i++) a[i] = 0.1f * ((i * 7) % 13) - 0.6f;
+  for (size_t i = 0; i < b.size(); i++) b[i] = 0.05f * ((i * 5) % 11) - 0.2f;
+  Sgemm(ta ? Trans::kYes : Trans::kNo, tb ? Trans::kYes : Trans::kNo, m, n, k, 2.0f, a.data(),
+        ta ? m : k, b.data(), tb ? k : n, 0.5f, c.data(), n);
+  double nonzero = 0;
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < m; i++) {
+    for (int64_t j = 0; j < n; j++) {
+      double s = 0;
+      for (int64_t l = 0; l < k; l++)
+        s += double(ta ? a[l * m + i] : a[i * k + l]) * (tb ? b[j * k + l] : b[l * n + j]);
+      const double expect = 2.0 * s + 0.5;
+      // float32 sums of k products: 1e-5 relative to the sum of magnitudes is ample.
+      if (std::fabs(c[i * n + j] - expect) > 1e-5 * (1 + k * 0.01 + std::fabs(expect)) &&
+          wrong++ < 5)
+        ADD_FAILURE() << m << "x" << n << "x" << k << " ta " << ta << " tb " << tb << " at ("
+                      << i << ", " << j << "): " << c[i * n + j] << " vs " << expect;
+      nonzero += std::fabs(s);
     }
   }
+  EXPECT_EQ(wrong, 0);
+  EXPECT_GT(nonzero, 0.0);
+}
+
+// The cblas wrapper, all transpose flags and odd sizes.
+TEST(GemmTest, MatchesNaiveProduct) {
+  for (int64_t m : {1, 3, 17})
+    for (int64_t n : {1, 5, 33})
+      for (int64_t k : {1, 7, 16})
+        for (int ta = 0; ta < 2; ta++)
+          for (int tb = 0; tb < 2; tb++) CheckSgemmAgainstNaive(m, n, k, ta, tb);
+}
+
+// Products large enough to be split over the threads: by rows of C (m >= 3 x 128), by
+// columns (m too short), with odd block edges.
+TEST(GemmTest, SplitProductsMatchNaive) {
+  SetNumThreads(3);
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++) {
+      CheckSgemmAgainstNaive(401, 301, 503, ta, tb);
+      CheckSgemmAgainstNaive(97, 1001, 601, ta, tb);
+    }
+  SetNumThreads(1);
 }
 
 TEST(ThreadPoolTest, CoversRangeOnceWithEveryThreadCount) {
