@@ -32,9 +32,12 @@ using namespace voxtools;
 
 namespace {
 
-// Best wall time in seconds of `repeats` runs after one warm-up run.
+// Best wall time in seconds of `repeats` runs after warm-up runs for at least 0.2 s (new
+// threads take some calls to be spread over the cores; nnet-torch.py warms up alike).
 double BestTime(int repeats, const std::function<void()> &f) {
-  f();
+  const auto warm = std::chrono::steady_clock::now();
+  do f();
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - warm).count() < 0.2);
   double best = 1e30;
   for (int i = 0; i < repeats; i++) {
     auto t0 = std::chrono::steady_clock::now();
