@@ -9,14 +9,14 @@
 # Where OpenBLAS does not recognise the CPU (a VM reporting a generic "Intel Xeon Processor"
 # gets the SSE3 "Prescott" kernels, ~13 instead of ~200 GFLOP/s), BENCH_OPENBLAS_CORETYPE
 # (e.g. SkylakeX) is exported as OPENBLAS_CORETYPE to both sides; the chosen core is printed.
-# Environment: BENCH_THREADS (default: number of cores), BENCH_REPEATS (5), BENCH_ROUNDS (3),
+# Environment: BENCH_THREADS (default: number of cores), BENCH_REPEATS (5), BENCH_ROUNDS (5),
 # VOX_PYTHON, BENCH_OPENBLAS_CORETYPE.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PYTHON=${VOX_PYTHON:-/usr/bin/python3}
 THREADS=${BENCH_THREADS:-$(nproc)}
 REPEATS=${BENCH_REPEATS:-5}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 BUILD=${BUILD:-build}
 unset OPENBLAS_CORETYPE
 if [ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$BENCH_OPENBLAS_CORETYPE; fi
@@ -47,11 +47,18 @@ for r in $(seq "$ROUNDS"); do
   fi
 done
 if [ $have_torch = 1 ]; then
-  echo "== ratio (PyTorch time / ours, best round of $ROUNDS each; > 1 means we are faster)"
+  echo "== ratio (PyTorch time / ours, best round of $ROUNDS each; > 1 means we are faster;"
+  echo "   the median round in brackets shows how much the machine's speed moved)"
+  # "best median" of one side's rounds for a case.
+  best_median() {
+    grep "^$1 " "$2" | awk '{print $3}' | sort -g |
+      awk '{v[NR] = $1} END {print v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+  }
   for case in "block infer" "block train" "convstack infer" "convstack train"; do
-    o=$(grep "^$case " "$dir/ours.txt" | awk 'NR == 1 || $3 < m {m = $3} END {print m}')
-    t=$(grep "^$case " "$dir/torch.txt" | awk 'NR == 1 || $3 < m {m = $3} END {print m}')
-    awk -v c="$case" -v o="$o" -v t="$t" 'BEGIN {printf "%-16s ours %8.2f ms  torch %8.2f ms  ratio %.2f\n", c, o, t, t / o}'
+    read -r o om <<<"$(best_median "$case" "$dir/ours.txt")"
+    read -r t tm <<<"$(best_median "$case" "$dir/torch.txt")"
+    awk -v c="$case" -v o="$o" -v t="$t" -v om="$om" -v tm="$tm" 'BEGIN {
+      printf "%-16s ours %7.2f ms (%7.2f)  torch %7.2f ms (%7.2f)  ratio %.2f\n", c, o, om, t, tm, t / o}'
   done
 else
   echo "bench: $PYTHON has no torch (Debian package python3-torch): PyTorch side skipped" >&2
