@@ -228,16 +228,16 @@ Var Conv1dTimeFirst(const Var &x, const Var &weight, const Var &bias, const Conv
   const float *pb = bias.Defined() ? bias.value().Data() : nullptr;
 
   Tensor y = Tensor::Empty({g.n, g.lout, g.cout});
-  // Every tap covers every output frame unless there is padding; then (or with a bias, or
-  // gathering) y starts as the bias rows and every GEMM adds (beta = 1), else the first tap
-  // writes.
+  // Every tap covers every output frame unless there is padding; then (or with a bias) y
+  // starts as the bias rows and every GEMM adds (beta = 1), else the first GEMM writes.
+  // Gathered patches hold the padding's zeros, so one GEMM per group covers every frame.
   bool full = true;
   for (int64_t j = 0; j < g.k && full; j++) {
     int64_t lo, hi;
     g.TapRange(j, &lo, &hi);
     full = lo == 0 && hi == g.lout;
   }
-  const bool preset = pb || !full || g.Gather();
+  const bool preset = pb || (!full && !g.Gather());
   Tensor wt = g.Gather() ? Tensor() : WeightsByTap(g, pw);
   // Work items of consecutive output frames of one sample, on our threads with OpenBLAS at
   // one thread each: OpenBLAS's own split of these tall, narrow products scales poorly
@@ -271,7 +271,8 @@ Var Conv1dTimeFirst(const Var &x, const Var &weight, const Var &bias, const Conv
         if (g.Gather()) {
           GatherPatches(g, xs, gr, t0, t1, p.Data());
           Sgemm(Trans::kNo, Trans::kYes, t1 - t0, coutg, width, 1.0f, p.Data(), width,
-                pw + gr * coutg * width, width, 1.0f, ys + t0 * g.cout + gr * coutg, g.cout);
+                pw + gr * coutg * width, width, preset ? 1.0f : 0.0f,
+                ys + t0 * g.cout + gr * coutg, g.cout);
           continue;
         }
         for (int64_t j = 0; j < g.k; j++) {
