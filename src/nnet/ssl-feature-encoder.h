@@ -6,8 +6,9 @@
 //
 // Each conv block is Conv1d (no padding) -> norm -> exact GELU. Blocks pass time-first frames
 // (B, T, C), the layout the transformer takes, so that the wide convolutions need no patch
-// matrix (Conv1dTimeFirst); only a group-norm block runs channels first (GroupNorm's layout)
-// and transposes its output. The norm depends on the mode:
+// matrix (Conv1dTimeFirst). A group-norm block normalises the time-first columns itself in
+// inference; with gradients it runs channels first (the GroupNorm op's layout) and transposes
+// its output. The norm depends on the mode:
 //   group_norm: only block 0 has one, a GroupNorm with one group per channel, so each channel
 //               is normalised over time: with the statistics of the whole (padded) input row
 //               as the official code does, or, given per-row lengths, of the row's own valid
@@ -68,6 +69,7 @@ class SslConvBlock : public Module {
                            std::vector<float> *mean, std::vector<float> *inv_std) const;
   void NormAndGelu(float *y, int64_t frames, const std::vector<float> &mean,
                    const std::vector<float> &inv_std) const;
+
  private:
   Norm norm_;
   int64_t kernel_, stride_;
