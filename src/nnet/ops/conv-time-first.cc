@@ -50,12 +50,15 @@ Tensor WeightsByTap(const TimeFirstGeom &g, const float *w) {
   const int64_t cing = g.CinG();
   Tensor wt = Tensor::Empty({g.k, g.cout, cing});
   float *dst = wt.Data();
-  ParallelFor(g.cout, std::max<int64_t>(1, kernels::kGrain / (cing * g.k)),
-              [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; o++)
-      for (int64_t c = 0; c < cing; c++)
-        for (int64_t j = 0; j < g.k; j++)
-          dst[(j * g.cout + o) * cing + c] = w[(o * cing + c) * g.k + j];
+  // Rows (j, o) in parallel, each written contiguously (a strided read of w's row o).
+  ParallelFor(g.k * g.cout, std::max<int64_t>(1, kernels::kGrain / cing),
+              [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t j = r / g.cout, o = r % g.cout;
+      const float *src = w + o * cing * g.k + j;
+      float *row = dst + r * cing;
+      for (int64_t c = 0; c < cing; c++) row[c] = src[c * g.k];
+    }
   });
   return wt;
 }
@@ -251,7 +254,7 @@ Var Conv1dTimeFirst(const Var &x, const Var &weight, const Var &bias, const Conv
     chunk += chunk % 2;  // items start on even frames
     w02 = Tensor::Empty({g.cout, g.cin});
     const float *w0 = wt.Data(), *w2 = w0 + 2 * g.cout * g.cin;
-    for (int64_t i = 0; i < g.cout * g.cin; i++) w02.Data()[i] = w0[i] + w2[i];
+    kernels::Map2(w0, w2, w02.Data(), g.cout * g.cin, [](float a, float b) { return a + b; });
   }
   ParallelForSerialBlas(g.n * per_sample, 1, [&](int64_t i0, int64_t i1) {
     Tensor p = g.Gather() ? Tensor::Empty({chunk * width}) : Tensor();
